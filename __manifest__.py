@@ -1,0 +1,27 @@
+{
+    "name": "Loyalty Points",
+    "summary": "Points on every purchase, tiers by turnover, an immutable points "
+    "journal with per-lot expiry, paying with points at the POS, SMS notifications",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Point of Sale",
+    "license": "LGPL-3",
+    "author": "loyalty_points developers",
+    "website": "https://github.com/loyalty-points/loyalty_points",
+    "maintainers": ["loyalty-points"],
+    "development_status": "Beta",
+    "depends": ["point_of_sale", "sms", "phone_validation"],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [
+        "security/loyalty_points_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "wizards/loyalty_points_adjust_views.xml",
+        "views/loyalty_points_entry_views.xml",
+        "views/loyalty_points_account_views.xml",
+        "views/res_partner_views.xml",
+        "views/loyalty_points_menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,47 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import POINTS_DIGITS
+
+
+class LoyaltyPointsAllocation(models.Model):
+    _name = "loyalty.points.allocation"
+    _description = "Loyalty Points Allocation"
+    _order = "id"
+
+    debit_entry_id = fields.Many2one(
+        "loyalty.points.entry",
+        string="Debit",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="restrict",
+        help="The negative entry that took the points.",
+    )
+    credit_entry_id = fields.Many2one(
+        "loyalty.points.entry",
+        string="Lot",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="restrict",
+        help="The lot the points were taken from.",
+    )
+    points = fields.Float(digits=POINTS_DIGITS, required=True, readonly=True)
+    company_id = fields.Many2one(related="debit_entry_id.company_id", store=True)
+    credit_expiry_date = fields.Date(related="credit_entry_id.expiry_date", string="Lot Expiry")
+
+    _sql_constraints = [
+        (
+            "points_positive",
+            "CHECK(points > 0)",
+            "An allocation moves a positive number of points.",
+        ),
+    ]
+
+    def write(self, vals):
+        raise UserError(_("Allocations of the points journal cannot be changed."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(_("Allocations of the points journal cannot be deleted."))

@@ -1,0 +1,320 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools import POINTS_DIGITS, plan_consumption, round_points
+
+KINDS = [
+    ("earn", "Earned"),
+    ("redeem", "Redeemed"),
+    ("expire", "Expired"),
+    ("adjust", "Adjustment"),
+    ("reversal", "Reversal"),
+]
+
+
+class LoyaltyPointsEntry(models.Model):
+    _name = "loyalty.points.entry"
+    _description = "Loyalty Points Journal Entry"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    account_id = fields.Many2one(
+        "loyalty.points.account",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        related="account_id.partner_id", string="Customer", store=True, index=True
+    )
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
+    points = fields.Float(digits=POINTS_DIGITS, required=True, readonly=True)
+    remaining = fields.Float(
+        digits=POINTS_DIGITS,
+        readonly=True,
+        default=0.0,
+        help="Points of this lot not yet redeemed, expired or reversed.",
+    )
+    expiry_date = fields.Date(readonly=True, help="The lot expires after this day.")
+    pos_order_id = fields.Many2one(
+        "pos.order",
+        string="POS Order",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    reversed_entry_id = fields.Many2one(
+        "loyalty.points.entry",
+        string="Reversed Entry",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    note = fields.Char(readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", readonly=True, default=lambda self: self.env.user
+    )
+    idempotency_key = fields.Char(readonly=True, copy=False)
+    debit_allocation_ids = fields.One2many(
+        "loyalty.points.allocation", "debit_entry_id", string="Points Taken From"
+    )
+    credit_allocation_ids = fields.One2many(
+        "loyalty.points.allocation", "credit_entry_id", string="Points Used By"
+    )
+
+    _sql_constraints = [
+        ("idempotency_key_uniq", "UNIQUE(idempotency_key)", "This entry is already booked."),
+        ("points_not_zero", "CHECK(points <> 0)", "An entry must move some points."),
+        (
+            "remaining_range",
+            "CHECK((points > 0 AND remaining >= 0 AND remaining <= points) "
+            "OR (points < 0 AND remaining = 0))",
+            "The remaining points of a lot must lie between zero and its points.",
+        ),
+        (
+            "kind_sign",
+            "CHECK((kind <> 'earn' OR points > 0) "
+            "AND (kind NOT IN ('redeem', 'expire') OR points < 0))",
+            "Earned points are positive, redeemed and expired points negative.",
+        ),
+    ]
+
+    def init(self):
+        # The expiry job and the "expiring soon" figures only look at open lots.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS loyalty_points_entry_open_lot_idx
+                ON loyalty_points_entry (expiry_date, account_id)
+             WHERE remaining > 0
+            """
+        )
+
+    @api.depends("kind", "points", "account_id")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for entry in self:
+            entry.display_name = _(
+                "%(kind)s %(points)+g (%(partner)s)",
+                kind=kinds.get(entry.kind, ""),
+                points=entry.points,
+                partner=entry.partner_id.display_name or "",
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Book entries: lock their accounts, allocate negative entries over the
+        open lots (first expiring first), let new lots pay back an overdrawn
+        balance first, and update the stored balances, in this transaction."""
+        accounts = self.env["loyalty.points.account"].browse(
+            {vals["account_id"] for vals in vals_list}
+        )
+        accounts._lock_for_update()
+        for vals in vals_list:
+            vals["points"] = round_points(vals.get("points", 0.0))
+            vals["remaining"] = max(vals["points"], 0.0)
+        entries = super().create(vals_list)
+        entries._book()
+        return entries
+
+    def write(self, vals):
+        raise UserError(
+            _("Journal entries cannot be changed. Book a reversal or an adjustment instead.")
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            _("Journal entries cannot be deleted. Book a reversal or an adjustment instead.")
+        )
+
+    def _book(self):
+        """Allocations, lots' ``remaining`` and balances of freshly created entries.
+
+        Entries are booked in id order, account by account. Queries do not grow
+        with the size of the journal: open lots are read once per account, and
+        only when a debit needs them; uncovered debits only when the account
+        is overdrawn.
+        """
+        allocations = []
+        remaining = {}
+        balance_deltas = defaultdict(float)
+        for account, entries in self.sorted("id").grouped("account_id").items():
+            batch_ids = entries.ids
+            # debits not (fully) covered by lots: [entry id, uncovered points]
+            debts = account._uncovered_debits(batch_ids) if account.balance < 0 else []
+            batch_lots = {}
+            open_lots = None  # {lot id: [expiry date, remaining]}, loaded on demand
+            for entry in entries:
+                if entry.points > 0:
+                    left = entry.points
+                    for debt in debts:
+                        taken = min(debt[1], left)
+                        if taken > 0:
+                            allocations.append((debt[0], entry.id, taken))
+                            debt[1] = round_points(debt[1] - taken)
+                            left = round_points(left - taken)
+                    remaining[entry.id] = left
+                    if left:
+                        batch_lots[entry.id] = [entry.expiry_date, left]
+                        if open_lots is not None:
+                            open_lots[entry.id] = batch_lots[entry.id]
+                else:
+                    if open_lots is None:
+                        open_lots = {**account._open_lots(batch_ids), **batch_lots}
+                    plan, shortfall = entry._plan_debit(open_lots)
+                    for lot_id, taken in plan:
+                        allocations.append((entry.id, lot_id, taken))
+                        open_lots[lot_id][1] = round_points(open_lots[lot_id][1] - taken)
+                        remaining[lot_id] = open_lots[lot_id][1]
+                    if shortfall:
+                        debts.append([entry.id, shortfall])
+                balance_deltas[account.id] += entry.points
+        if allocations:
+            self.env["loyalty.points.allocation"].sudo().create(
+                [
+                    {"debit_entry_id": debit, "credit_entry_id": credit, "points": points}
+                    for debit, credit, points in allocations
+                ]
+            )
+        self._set_remaining(remaining)
+        self.env["loyalty.points.account"]._add_to_balance(balance_deltas)
+
+    def _plan_debit(self, open_lots):
+        """Plan which lots this negative entry takes its points from.
+
+        A reversal takes first from the lot it reverses, the others go first
+        expiring first. ``open_lots`` is {lot id: [expiry date, remaining]}.
+        Hook: override to change the consumption order.
+        """
+        self.ensure_one()
+        points = -self.points
+        plan = []
+        reversed_lot = self.reversed_entry_id.id
+        if reversed_lot in open_lots and open_lots[reversed_lot][1] > 0:
+            taken = min(open_lots[reversed_lot][1], points)
+            plan.append((reversed_lot, taken))
+            points = round_points(points - taken)
+        others = [
+            (lot_id, expiry, left - (plan[0][1] if plan and lot_id == reversed_lot else 0))
+            for lot_id, (expiry, left) in open_lots.items()
+        ]
+        more, shortfall = plan_consumption(others, points)
+        return plan + more, round_points(shortfall)
+
+    def _set_remaining(self, remaining):
+        """Store the ``remaining`` of lots ({entry id: points}), bypassing write():
+        this bookkeeping is the only change a posted entry ever gets."""
+        if not remaining:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_points_entry AS entry
+                   SET remaining = lot.remaining
+                  FROM (SELECT unnest(%(ids)s) AS id,
+                               unnest(%(remaining)s::numeric[]) AS remaining) AS lot
+                 WHERE entry.id = lot.id AND entry.remaining IS DISTINCT FROM lot.remaining
+                """,
+                ids=list(remaining),
+                remaining=list(remaining.values()),
+            )
+        )
+        self.browse(remaining).invalidate_recordset(["remaining"])
+
+    @api.model
+    def _cron_expire_points(self, batch_size=1000):
+        """Expire the lots past their expiry date, for ``batch_size`` accounts.
+
+        Set-based SQL under the accounts' row locks: each due lot gets one
+        ``expire`` entry (idempotency key ``expire:<lot id>``) allocated to it,
+        its ``remaining`` drops to zero and the balance follows, all in this
+        transaction. The cron framework commits between batches and runs the
+        job again while work remains, so a killed run leaves whole batches
+        only, and a re-run finds nothing twice.
+        """
+        today = fields.Date.context_today(self)
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT account_id FROM loyalty_points_entry
+                 WHERE remaining > 0 AND expiry_date < %(today)s
+                 ORDER BY account_id LIMIT %(limit)s
+                """,
+                today=today,
+                limit=batch_size,
+            )
+        )
+        account_ids = [row[0] for row in cr.fetchall()]
+        if account_ids:
+            accounts = self.env["loyalty.points.account"].browse(account_ids)
+            accounts._lock_for_update()
+            cr.execute(
+                SQL(
+                    """
+                    WITH due AS (
+                        SELECT id, account_id, partner_id, company_id, remaining
+                          FROM loyalty_points_entry
+                         WHERE account_id = ANY(%(accounts)s)
+                           AND remaining > 0 AND expiry_date < %(today)s
+                    ), expired AS (
+                        INSERT INTO loyalty_points_entry
+                            (account_id, partner_id, company_id, date, kind, points,
+                             remaining, note, user_id, idempotency_key,
+                             create_uid, create_date, write_uid, write_date)
+                        SELECT account_id, partner_id, company_id, %(now)s, 'expire',
+                               -remaining, 0, %(note)s, %(uid)s, 'expire:' || id,
+                               %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM due
+                        ON CONFLICT (idempotency_key) DO NOTHING
+                        RETURNING id, idempotency_key, account_id, points
+                    ), allocated AS (
+                        INSERT INTO loyalty_points_allocation
+                            (debit_entry_id, credit_entry_id, points, company_id,
+                             create_uid, create_date, write_uid, write_date)
+                        SELECT expired.id, due.id, due.remaining, due.company_id,
+                               %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM expired JOIN due ON expired.idempotency_key = 'expire:' || due.id
+                    ), closed AS (
+                        UPDATE loyalty_points_entry AS lot SET remaining = 0
+                          FROM expired
+                         WHERE expired.idempotency_key = 'expire:' || lot.id
+                    )
+                    UPDATE loyalty_points_account AS account
+                       SET balance = account.balance + totals.points,
+                           write_uid = %(uid)s, write_date = %(now)s
+                      FROM (SELECT account_id, SUM(points) AS points
+                              FROM expired GROUP BY account_id) AS totals
+                     WHERE account.id = totals.account_id
+                    """,
+                    accounts=account_ids,
+                    today=today,
+                    now=fields.Datetime.now(),
+                    note=_("Points expired"),
+                    uid=self.env.uid,
+                )
+            )
+            self.invalidate_model()
+            self.env["loyalty.points.allocation"].invalidate_model()
+            accounts.invalidate_recordset()
+        cr.execute(
+            SQL(
+                """
+                SELECT COUNT(DISTINCT account_id) FROM loyalty_points_entry
+                 WHERE remaining > 0 AND expiry_date < %(today)s
+                """,
+                today=today,
+            )
+        )
+        left = cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=len(account_ids), remaining=left)
+        return left

@@ -1,0 +1,115 @@
+# Shared helpers of scripts/test, scripts/run and scripts/bench (sourced, not run).
+# shellcheck shell=bash
+
+ADDON_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ADDON_NAME=loyalty_points
+# Odoo's own modules every database of ours starts from (pos_loyalty: we must
+# live beside Odoo's own loyalty app).
+BASE_MODULES=point_of_sale,sms,phone_validation,pos_loyalty
+CACHE_DIR=${LOYALTY_POINTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loyalty_points}
+DATA_DIR=$CACHE_DIR/odoo-data
+
+die() { echo "error: $*" >&2; exit 2; }
+
+find_odoo() {
+  if [ -n "${ODOO_BIN:-}" ]; then
+    [ -x "$ODOO_BIN" ] || die "ODOO_BIN=$ODOO_BIN is not an executable Odoo 18 launcher."
+  elif command -v odoo >/dev/null 2>&1; then
+    ODOO_BIN=$(command -v odoo)
+  else
+    die "no Odoo found. Set ODOO_BIN to an Odoo 18 launcher (odoo-bin) or put an 'odoo' \
+command on PATH; it must find Odoo's own addons by itself. Our tests are never skipped."
+  fi
+  local version
+  version=$("$ODOO_BIN" --version 2>/dev/null | tail -n 1)
+  case "$version" in
+    *" 18.0"*) ;;
+    *) die "$ODOO_BIN is not Odoo 18.0 (it says: ${version:-nothing})." ;;
+  esac
+  ODOO_VERSION=$version
+}
+
+ensure_postgres() {
+  if psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+    return
+  fi
+  # A local Debian cluster that is merely stopped: start it.
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    local cluster
+    cluster=$(pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2; exit}')
+    if [ -n "$cluster" ]; then
+      # shellcheck disable=SC2086
+      pg_ctlcluster $cluster start >/dev/null 2>&1 || true
+      for _ in $(seq 1 30); do
+        pg_isready -q && break
+        sleep 1
+      done
+      if ! psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+        su postgres -c "createuser --superuser $(id -un)" >/dev/null 2>&1 || true
+      fi
+    fi
+  fi
+  psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1 ||
+    die "cannot reach PostgreSQL as role '$(id -un)'. Start the server and create the role \
+(e.g. 'createuser --superuser $(id -un)' as postgres), or set PGHOST/PGUSER/PGPASSWORD."
+}
+
+# The directory holding this addon, whatever the checkout is called.
+make_addons_dir() {
+  ADDONS_DIR=$CACHE_DIR/addons-$(printf '%s' "$ADDON_DIR" | md5sum | cut -c1-8)
+  mkdir -p "$ADDONS_DIR"
+  ln -sfn "$ADDON_DIR" "$ADDONS_DIR/$ADDON_NAME"
+}
+
+db_exists() {
+  [ "$(psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]
+}
+
+drop_db() {
+  if db_exists "$1"; then
+    dropdb --if-exists "$1"
+  fi
+  rm -rf "$DATA_DIR/filestore/$1"
+}
+
+odoo_cmd() {
+  "$ODOO_BIN" --addons-path="$ADDONS_DIR" --data-dir="$DATA_DIR" "$@"
+}
+
+# template_db NAME DEMO(yes|no): a database with Odoo's modules that we build
+# on, installed once and copied for every run.
+template_db() {
+  local name=$1 demo=$2 log
+  if db_exists "$name"; then
+    return
+  fi
+  echo "Building the template database $name (once; about two minutes)..."
+  log=$CACHE_DIR/$name.log
+  drop_db "$name.part"
+  local args=(-d "$name.part" -i "$BASE_MODULES" --stop-after-init --log-level=warn
+              --max-cron-threads=0 --http-port="${TMPL_PORT:-18069}")
+  [ "$demo" = no ] && args+=(--without-demo=all)
+  if ! odoo_cmd "${args[@]}" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "could not build the template database (log: $log)"
+  fi
+  psql -d postgres -qc "ALTER DATABASE \"$name.part\" RENAME TO \"$name\"" >/dev/null
+  rm -rf "$DATA_DIR/filestore/$name"
+  [ -d "$DATA_DIR/filestore/$name.part" ] && mv "$DATA_DIR/filestore/$name.part" "$DATA_DIR/filestore/$name"
+  return 0
+}
+
+copy_db() {
+  local from=$1 to=$2
+  drop_db "$to"
+  createdb -T "$from" "$to"
+  mkdir -p "$DATA_DIR/filestore"
+  if [ -d "$DATA_DIR/filestore/$from" ]; then
+    cp -a "$DATA_DIR/filestore/$from" "$DATA_DIR/filestore/$to"
+  fi
+}
+
+template_name() {
+  # A new Odoo or new base modules get new templates.
+  printf 'lp_tmpl_%s_%s' "$1" "$(printf '%s|%s' "$ODOO_VERSION" "$BASE_MODULES" | md5sum | cut -c1-8)"
+}

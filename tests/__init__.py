@@ -1,0 +1,4 @@
+from . import test_tools
+from . import test_journal
+from . import test_expiry
+from . import test_security

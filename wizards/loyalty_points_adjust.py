@@ -1,0 +1,99 @@
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import POINTS_DIGITS, round_points
+
+
+class LoyaltyPointsAdjust(models.TransientModel):
+    _name = "loyalty.points.adjust"
+    _description = "Adjust Loyalty Points"
+    _check_company_auto = True
+
+    account_id = fields.Many2one(
+        "loyalty.points.account", required=True, readonly=True, check_company=True
+    )
+    company_id = fields.Many2one(related="account_id.company_id")
+    balance = fields.Float(related="account_id.balance", string="Current Balance")
+    points = fields.Float(
+        digits=POINTS_DIGITS,
+        required=True,
+        help="Points to add (positive) or to deduct (negative).",
+    )
+    reason = fields.Char(required=True)
+    expiry_date = fields.Date(
+        compute="_compute_expiry_date",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Added points expire after this day. Leave empty: they never expire.",
+    )
+
+    @api.depends("account_id", "points")
+    def _compute_expiry_date(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if wizard.points > 0 and not wizard.expiry_date:
+                wizard.expiry_date = wizard.account_id.company_id._loyalty_points_default_expiry(
+                    today
+                )
+            elif wizard.points <= 0:
+                wizard.expiry_date = False
+
+    def action_confirm(self):
+        self._apply()
+        return {"type": "ir.actions.act_window_close"}
+
+    def _apply(self):
+        """Book the adjustment and return its journal entry."""
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise UserError(_("Only Point of Sale managers can adjust loyalty points."))
+        reason = (self.reason or "").strip()
+        if not reason:
+            raise UserError(_("Give a reason for the adjustment."))
+        points = round_points(self.points)
+        if not points:
+            raise UserError(_("Enter the points to add or to deduct."))
+        today = fields.Date.context_today(self)
+        if points > 0 and self.expiry_date and self.expiry_date < today:
+            raise UserError(_("Added points cannot expire in the past."))
+        account = self.account_id.sudo()
+        account._lock_for_update()
+        if points < 0 and account.balance + points < 0:
+            raise UserError(
+                _(
+                    "%(partner)s has only %(balance)s points: %(points)s cannot be deducted.",
+                    partner=account.partner_id.display_name,
+                    balance=account.balance,
+                    points=-points,
+                )
+            )
+        entry = (
+            self.env["loyalty.points.entry"]
+            .sudo()
+            .create(
+                {
+                    "account_id": account.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "expiry_date": self.expiry_date if points > 0 else False,
+                    "note": reason,
+                    "user_id": self.env.user.id,
+                }
+            )
+        )
+        account.message_post(
+            body=Markup("%s<br/>%s")
+            % (
+                _(
+                    "%(user)s adjusted the balance by %(points)+g points.",
+                    user=self.env.user.name,
+                    points=points,
+                ),
+                _("Reason: %(reason)s", reason=reason),
+            ),
+            author_id=self.env.user.partner_id.id,
+        )
+        return entry
