@@ -4,3 +4,9 @@ from . import loyalty_points_account
 from . import loyalty_points_entry
 from . import loyalty_points_allocation
 from . import res_partner
+from . import loyalty_points_program
+from . import loyalty_points_tier
+from . import pos_payment_method
+from . import pos_order
+from . import pos_order_line
+from . import product_template

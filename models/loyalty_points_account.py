@@ -29,6 +29,26 @@ class LoyaltyPointsAccount(models.Model):
         default=lambda self: self.env.company,
     )
     balance = fields.Float(digits=POINTS_DIGITS, readonly=True, default=0.0)
+    tier_id = fields.Many2one(
+        "loyalty.points.tier",
+        string="Tier",
+        readonly=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    turnover = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Paid POS orders net of refunds within the company's tier window.",
+    )
+    tier_checked_date = fields.Date(readonly=True, copy=False)
+    previous_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        readonly=True,
+        help="The customer's pricelist before a tier's discount card replaced it.",
+    )
     entry_ids = fields.One2many("loyalty.points.entry", "account_id", string="Journal")
     entry_count = fields.Integer(compute="_compute_entry_count")
     expiring_points = fields.Float(
@@ -226,3 +246,142 @@ class LoyaltyPointsAccount(models.Model):
             )
         )
         return [[debit_id, float(left)] for debit_id, left in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------
+    # turnover and tiers
+
+    def _compute_turnovers(self):
+        """{account id: turnover}: paid POS orders of the customer (and its
+        contacts) in the account's company, net of refunds, within the
+        company's tier window (0 months: the whole history)."""
+        self.env.flush_all()
+        turnovers = {}
+        now = fields.Datetime.now()
+        for company, accounts in self.grouped("company_id").items():
+            months = company.loyalty_points_tier_months
+            since = fields.Datetime.subtract(now, months=months) if months else None
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT account.id, COALESCE(SUM(pos.amount_total), 0)
+                      FROM loyalty_points_account AS account
+                      JOIN res_partner AS contact
+                        ON contact.commercial_partner_id = account.partner_id
+                      JOIN pos_order AS pos
+                        ON pos.partner_id = contact.id
+                       AND pos.company_id = account.company_id
+                       AND pos.state IN ('paid', 'done', 'invoiced')
+                       AND (%(since)s::timestamp IS NULL OR pos.date_order >= %(since)s)
+                     WHERE account.id IN %(accounts)s
+                  GROUP BY account.id
+                    """,
+                    since=since,
+                    accounts=tuple(accounts.ids),
+                )
+            )
+            turnovers.update(dict.fromkeys(accounts.ids, 0.0))
+            turnovers.update(
+                (account_id, float(total)) for account_id, total in self.env.cr.fetchall()
+            )
+        return turnovers
+
+    def _update_tiers(self):
+        """Recompute turnover and tier of these accounts; apply tier changes:
+        the discount card (pricelist), the chatter (tracking) and the SMS."""
+        if not self:
+            return
+        turnovers = self._compute_turnovers()
+        Tier = self.env["loyalty.points.tier"].sudo()
+        tiers_of = {
+            company: Tier.search([("company_id", "=", company.id)]) for company in self.company_id
+        }
+        for account in self:
+            turnover = turnovers.get(account.id, 0.0)
+            tier = Tier._tier_for_turnover(tiers_of[account.company_id], turnover)
+            vals = {}
+            if account.currency_id.compare_amounts(account.turnover, turnover):
+                vals["turnover"] = turnover
+            old_tier = account.tier_id
+            if tier != old_tier:
+                vals["tier_id"] = tier.id
+            if not vals:
+                continue
+            account.write(vals)
+            if tier != old_tier:
+                account._apply_tier_pricelist(old_tier)
+                account._notify_tier_changed(old_tier)
+
+    def _apply_tier_pricelist(self, old_tier):
+        """Give the customer the new tier's pricelist in this company, or give
+        back the pricelist it had before a tier's discount card."""
+        self.ensure_one()
+        partner = self.partner_id.with_company(self.company_id).sudo()
+        new_pricelist = self.tier_id.pricelist_id
+        if new_pricelist:
+            if not old_tier.pricelist_id:
+                self.previous_pricelist_id = partner.property_product_pricelist
+            partner.property_product_pricelist = new_pricelist
+        elif old_tier.pricelist_id:
+            if partner.property_product_pricelist == old_tier.pricelist_id:
+                partner.property_product_pricelist = self.previous_pricelist_id
+            self.previous_pricelist_id = False
+
+    @api.model
+    def _cron_recompute_tiers(self, batch_size=1000):
+        """Daily: turnover windows slide, so tiers are recomputed for every
+        account, ``batch_size`` accounts a run, oldest check first."""
+        today = fields.Date.context_today(self)
+        domain = ["|", ("tier_checked_date", "=", False), ("tier_checked_date", "<", today)]
+        accounts = self.search(domain, order="id", limit=batch_size)
+        accounts._update_tiers()
+        accounts.write({"tier_checked_date": today})
+        left = self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(accounts), remaining=left)
+        return left
+
+    # ------------------------------------------------------------------
+    # notifications
+
+    def _loyalty_points_manager(self):
+        """The user who handles this account's problems: a POS manager of its company."""
+        self.ensure_one()
+        manager = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", self.env.ref("point_of_sale.group_pos_manager").id),
+                    ("company_ids", "in", self.company_id.id),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        return manager or self.env.ref("base.user_admin")
+
+    def _notify_overdraft(self, pos_order, balance_before):
+        """An order took more points than the account had (a race between
+        tills, or a refund of spent points): a manager gets an activity."""
+        self.ensure_one()
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Loyalty points overdrawn"),
+            note=_(
+                "Order %(order)s left %(partner)s with %(balance)s points (%(before)s "
+                "before). Later earnings pay the shortfall back first.",
+                order=pos_order.name,
+                partner=self.partner_id.display_name,
+                balance=self.balance,
+                before=balance_before,
+            ),
+            user_id=self._loyalty_points_manager().id,
+        )
+
+    def _notify_points_earned(self, pos_order, points):
+        """Queue the "points earned" SMS of ``pos_order`` (never sent in the sync)."""
+        # TODO(sms): implemented with the SMS notifications.
+
+    def _notify_tier_changed(self, old_tier):
+        """Queue the "tier changed" SMS."""
+        # TODO(sms): implemented with the SMS notifications.

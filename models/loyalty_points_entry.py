@@ -43,6 +43,9 @@ class LoyaltyPointsEntry(models.Model):
         help="Points of this lot not yet redeemed, expired or reversed.",
     )
     expiry_date = fields.Date(readonly=True, help="The lot expires after this day.")
+    program_id = fields.Many2one(
+        "loyalty.points.program", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
     pos_order_id = fields.Many2one(
         "pos.order",
         string="POS Order",

@@ -15,9 +15,18 @@ class ResPartner(models.Model):
         compute="_compute_loyalty_points",
         help="Points balance in the current company.",
     )
+    loyalty_tier_id = fields.Many2one(
+        "loyalty.points.tier",
+        string="Loyalty Tier",
+        compute="_compute_loyalty_points",
+        help="Loyalty tier in the current company.",
+    )
 
     @api.depends_context("company")
-    @api.depends("commercial_partner_id.loyalty_points_account_ids.balance")
+    @api.depends(
+        "commercial_partner_id.loyalty_points_account_ids.balance",
+        "commercial_partner_id.loyalty_points_account_ids.tier_id",
+    )
     def _compute_loyalty_points(self):
         accounts = self.env["loyalty.points.account"].search(
             [
@@ -29,6 +38,7 @@ class ResPartner(models.Model):
         for partner in self:
             account = by_partner.get(partner.commercial_partner_id)
             partner.loyalty_points_balance = account.balance if account else 0.0
+            partner.loyalty_tier_id = account.tier_id if account else False
 
     def _loyalty_points_account(self):
         """The loyalty account of this customer in the current company, if any."""
@@ -51,3 +61,19 @@ class ResPartner(models.Model):
             ("company_id", "=", self.env.company.id),
         ]
         return action
+
+    def loyalty_points_pos_info(self, config_id):
+        """Fresh loyalty figures of this customer for the till of ``config_id``:
+        the POS asks for them before it accepts a points payment."""
+        self.ensure_one()
+        config = self.env["pos.config"].browse(config_id)
+        company = config.company_id or self.env.company
+        partner = self.with_company(company)
+        account = partner._loyalty_points_account()
+        return {
+            "partner_id": self.id,
+            "balance": account.balance if account else 0.0,
+            "tier": account.tier_id.name if account and account.tier_id else False,
+            "point_value": company.loyalty_points_value,
+            "max_redeem_share": company.loyalty_points_max_redeem_share,
+        }

@@ -61,6 +61,11 @@ make_addons_dir() {
   ln -sfn "$ADDON_DIR" "$ADDONS_DIR/$ADDON_NAME"
 }
 
+# A free TCP port on loopback (several runs may share the machine).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 db_exists() {
   [ "$(psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]
 }
@@ -83,11 +88,20 @@ template_db() {
   if db_exists "$name"; then
     return
   fi
+  mkdir -p "$CACHE_DIR"
+  # Two runs at once build a template only once.
+  exec 9>"$CACHE_DIR/$name.lock"
+  flock 9
+  if db_exists "$name"; then
+    exec 9>&-
+    return
+  fi
   echo "Building the template database $name (once; about two minutes)..."
+  mkdir -p "$CACHE_DIR"
   log=$CACHE_DIR/$name.log
   drop_db "$name.part"
   local args=(-d "$name.part" -i "$BASE_MODULES" --stop-after-init --log-level=warn
-              --max-cron-threads=0 --http-port="${TMPL_PORT:-18069}")
+              --max-cron-threads=0 --http-port="$(free_port)")
   [ "$demo" = no ] && args+=(--without-demo=all)
   if ! odoo_cmd "${args[@]}" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
@@ -96,6 +110,7 @@ template_db() {
   psql -d postgres -qc "ALTER DATABASE \"$name.part\" RENAME TO \"$name\"" >/dev/null
   rm -rf "$DATA_DIR/filestore/$name"
   [ -d "$DATA_DIR/filestore/$name.part" ] && mv "$DATA_DIR/filestore/$name.part" "$DATA_DIR/filestore/$name"
+  exec 9>&-
   return 0
 }
 

@@ -1,2 +1,11 @@
 from .fifo import plan_consumption
 from .points import POINTS_DIGITS, round_down, round_points
+from .programs import (
+    SCOPE_WEIGHT,
+    LineSpec,
+    ProgramSpec,
+    line_points,
+    program_applies,
+    resolve_program,
+    spread,
+)

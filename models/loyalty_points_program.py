@@ -1,0 +1,188 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import ProgramSpec
+
+SCOPES = [
+    ("partner", "Specific Customers"),
+    ("partner_category", "Customer Tags"),
+    ("product", "Specific Products"),
+    ("product_category", "Product Categories"),
+    ("pos_config", "Specific Points of Sale"),
+    ("all", "Everything"),
+]
+EARN_MODES = [
+    ("percent", "Percentage of the Amount"),
+    ("per_amount", "Points per Currency Unit"),
+    ("per_unit", "Points per Unit Sold"),
+]
+
+
+class LoyaltyPointsProgram(models.Model):
+    _name = "loyalty.points.program"
+    _description = "Loyalty Points Program"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    scope = fields.Selection(
+        SCOPES,
+        required=True,
+        default="all",
+        help="What the program applies to. On each order line exactly one program "
+        "earns: the most specific scope wins (specific customers, then customer "
+        "tags, specific products, product categories, points of sale, everything), "
+        "then the lowest sequence.",
+    )
+    partner_ids = fields.Many2many("res.partner", string="Customers", check_company=True)
+    partner_category_ids = fields.Many2many("res.partner.category", string="Customer Tags")
+    product_ids = fields.Many2many("product.product", string="Products", check_company=True)
+    product_category_ids = fields.Many2many(
+        "product.category",
+        string="Product Categories",
+        help="Their child categories are included.",
+    )
+    pos_config_ids = fields.Many2many("pos.config", string="Points of Sale", check_company=True)
+    date_from = fields.Date(string="Start Date")
+    date_to = fields.Date(string="End Date")
+    earn_mode = fields.Selection(EARN_MODES, required=True, default="percent")
+    earn_rate = fields.Float(
+        required=True,
+        default=1.0,
+        digits=(16, 4),
+        help="Percentage: 10 gives 10 % of the amount back in points. Per currency "
+        "unit: points for each unit of currency paid. Per unit: points for each "
+        "unit sold.",
+    )
+    validity_days = fields.Integer(
+        string="Validity (days)",
+        default=365,
+        help="Points earned expire after this many days. 0: they never expire.",
+    )
+    lot_count = fields.Integer(compute="_compute_lot_count", string="Lots")
+
+    _sql_constraints = [
+        ("earn_rate_positive", "CHECK(earn_rate > 0)", "The earn rate must be positive."),
+        ("validity_positive", "CHECK(validity_days >= 0)", "The validity cannot be negative."),
+        (
+            "dates_ordered",
+            "CHECK(date_to IS NULL OR date_from IS NULL OR date_to >= date_from)",
+            "A program cannot end before it starts.",
+        ),
+    ]
+
+    def _compute_lot_count(self):
+        counts = dict(
+            self.env["loyalty.points.entry"]._read_group(
+                [("program_id", "in", self.ids), ("kind", "=", "earn")],
+                ["program_id"],
+                ["__count"],
+            )
+        )
+        for program in self:
+            program.lot_count = counts.get(program, 0)
+
+    @api.constrains("earn_rate")
+    def _check_earn_rate_positive(self):
+        if any(program.earn_rate <= 0 for program in self):
+            raise ValidationError(_("The earn rate of a program must be positive."))
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for program in self:
+            if program.date_from and program.date_to and program.date_to < program.date_from:
+                raise ValidationError(
+                    _("The program %(name)s ends before it starts.", name=program.name)
+                )
+
+    @api.constrains(
+        "scope",
+        "partner_ids",
+        "partner_category_ids",
+        "product_ids",
+        "product_category_ids",
+        "pos_config_ids",
+    )
+    def _check_scope_targets(self):
+        labels = dict(self._fields["scope"]._description_selection(self.env))
+        for program in self:
+            targets = program._scope_targets()
+            if targets is not None and not targets:
+                raise ValidationError(
+                    _(
+                        "The program %(name)s applies to %(scope)s: choose at least one.",
+                        name=program.name,
+                        scope=labels[program.scope],
+                    )
+                )
+
+    def _scope_targets(self):
+        """The records the scope points at, or None for the scope "everything"."""
+        self.ensure_one()
+        field_name = {
+            "partner": "partner_ids",
+            "partner_category": "partner_category_ids",
+            "product": "product_ids",
+            "product_category": "product_category_ids",
+            "pos_config": "pos_config_ids",
+        }.get(self.scope)
+        return self[field_name] if field_name else None
+
+    def action_open_lots(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "loyalty_points.loyalty_points_entry_action"
+        )
+        action["domain"] = [("program_id", "=", self.id)]
+        return action
+
+    @api.model
+    def _get_program_candidates(self, company, day):
+        """The programs of ``company`` that run on ``day``. Hook."""
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                "|",
+                ("date_from", "=", False),
+                ("date_from", "<=", day),
+                "|",
+                ("date_to", "=", False),
+                ("date_to", ">=", day),
+            ]
+        )
+
+    def _to_spec(self):
+        """These programs as plain data for :mod:`..tools.programs`."""
+        all_categories = self.product_category_ids
+        children = (
+            self.env["product.category"].search([("id", "child_of", all_categories.ids)])
+            if all_categories
+            else all_categories
+        )
+        specs = []
+        for program in self:
+            categories = children.filtered(
+                lambda c, roots=program.product_category_ids: any(
+                    c.parent_path.startswith(root.parent_path) for root in roots
+                )
+            )
+            specs.append(
+                ProgramSpec(
+                    id=program.id,
+                    sequence=program.sequence,
+                    scope=program.scope,
+                    earn_mode=program.earn_mode,
+                    earn_rate=program.earn_rate,
+                    partner_ids=frozenset(program.partner_ids.ids),
+                    partner_category_ids=frozenset(program.partner_category_ids.ids),
+                    product_ids=frozenset(program.product_ids.ids),
+                    product_category_ids=frozenset(categories.ids),
+                    pos_config_ids=frozenset(program.pos_config_ids.ids),
+                )
+            )
+        return specs

@@ -1,0 +1,97 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class LoyaltyPointsTier(models.Model):
+    _name = "loyalty.points.tier"
+    _description = "Loyalty Tier"
+    _order = "company_id, min_turnover, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    min_turnover = fields.Monetary(
+        string="Minimum Turnover",
+        currency_field="currency_id",
+        help="Customers whose turnover over the company's tier window reaches this "
+        "amount belong to this tier (the highest one they reach).",
+    )
+    earn_multiplier = fields.Float(
+        default=1.0, digits=(16, 2), help="Points earned by members are multiplied by this."
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Discount Card",
+        check_company=True,
+        help="Members get this pricelist in this company; leaving the tier restores "
+        "their previous pricelist.",
+    )
+    account_count = fields.Integer(compute="_compute_account_count", string="Members")
+
+    _sql_constraints = [
+        (
+            "min_turnover_uniq",
+            "UNIQUE(company_id, min_turnover)",
+            "Two tiers of a company cannot have the same minimum turnover.",
+        ),
+        (
+            "min_turnover_positive",
+            "CHECK(min_turnover >= 0)",
+            "The minimum turnover cannot be negative.",
+        ),
+        (
+            "earn_multiplier_positive",
+            "CHECK(earn_multiplier > 0)",
+            "The multiplier must be positive.",
+        ),
+    ]
+
+    def _compute_account_count(self):
+        counts = dict(
+            self.env["loyalty.points.account"]._read_group(
+                [("tier_id", "in", self.ids)], ["tier_id"], ["__count"]
+            )
+        )
+        for tier in self:
+            tier.account_count = counts.get(tier, 0)
+
+    @api.constrains("min_turnover", "earn_multiplier", "company_id")
+    def _check_thresholds(self):
+        for tier in self:
+            if tier.min_turnover < 0:
+                raise ValidationError(_("The minimum turnover of a tier cannot be negative."))
+            if tier.earn_multiplier <= 0:
+                raise ValidationError(_("The points multiplier of a tier must be positive."))
+        duplicates = self._read_group(
+            [("company_id", "in", self.company_id.ids)],
+            ["company_id", "min_turnover"],
+            ["id:recordset"],
+            having=[("__count", ">", 1)],
+        )
+        if duplicates:
+            tiers = duplicates[0][2]
+            raise ValidationError(
+                _(
+                    "The tiers %(tiers)s have the same minimum turnover.",
+                    tiers=", ".join(tiers.mapped("name")),
+                )
+            )
+
+    def action_open_accounts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "loyalty_points.loyalty_points_account_action"
+        )
+        action["domain"] = [("tier_id", "=", self.id)]
+        return action
+
+    @api.model
+    def _tier_for_turnover(self, tiers, turnover):
+        """The highest of ``tiers`` (one company's, ordered by threshold) that
+        ``turnover`` reaches, or an empty recordset."""
+        reached = tiers.filtered(lambda tier: tier.min_turnover <= turnover)
+        return reached[-1:] if reached else tiers.browse()
