@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.tools import float_round, formatLang
 
 from ..tools import POINTS_DIGITS
 
@@ -77,3 +78,57 @@ class ResPartner(models.Model):
             "point_value": company.loyalty_points_value,
             "max_redeem_share": company.loyalty_points_max_redeem_share,
         }
+
+    def loyalty_points_check_payment(self, config_id, amount, order_total):
+        """Check, before the till validates an order, that this customer may pay
+        ``amount`` (company currency) with points on an order of ``order_total``:
+        not more than the fresh balance is worth, nor than the company's share
+        of the order. Zero and negative amounts (points given back on a refund)
+        always pass: the server caps give-backs when it books them.
+
+        :return: the fresh figures of :meth:`loyalty_points_pos_info`, plus
+            ``ok`` (bool), ``max_amount`` (the most the order may take in points)
+            and ``message`` (why the payment is refused, or False).
+        """
+        self.ensure_one()
+        info = self.loyalty_points_pos_info(config_id)
+        config = self.env["pos.config"].browse(config_id)
+        company = config.company_id or self.env.company
+        currency = company.currency_id
+        balance_value = float_round(
+            max(info["balance"], 0.0) * info["point_value"],
+            precision_rounding=currency.rounding,
+            rounding_method="DOWN",
+        )
+        share_value = float_round(
+            max(order_total, 0.0) * info["max_redeem_share"] / 100.0,
+            precision_rounding=currency.rounding,
+            rounding_method="DOWN",
+        )
+        info.update(ok=True, max_amount=min(balance_value, share_value), message=False)
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            return info
+        if currency.compare_amounts(amount, balance_value) > 0:
+            info.update(
+                ok=False,
+                message=_(
+                    "%(partner)s has %(points)s points, worth %(value)s: a points "
+                    "payment of %(amount)s is refused.",
+                    partner=self.display_name,
+                    points=formatLang(self.env, info["balance"], digits=POINTS_DIGITS[1]),
+                    value=formatLang(self.env, balance_value, currency_obj=currency),
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                ),
+            )
+        elif currency.compare_amounts(amount, share_value) > 0:
+            info.update(
+                ok=False,
+                message=_(
+                    "At most %(share)s %% of this order, %(max)s, can be paid with "
+                    "points: a points payment of %(amount)s is refused.",
+                    share=formatLang(self.env, info["max_redeem_share"], digits=0),
+                    max=formatLang(self.env, share_value, currency_obj=currency),
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                ),
+            )
+        return info
