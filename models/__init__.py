@@ -7,6 +7,7 @@ from . import res_partner
 from . import loyalty_points_program
 from . import loyalty_points_tier
 from . import pos_payment_method
+from . import pos_session
 from . import pos_order
 from . import pos_order_line
 from . import product_template

@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 class LoyaltyPointsTier(models.Model):
     _name = "loyalty.points.tier"
     _description = "Loyalty Tier"
+    _inherit = ["pos.load.mixin"]
     _order = "company_id, min_turnover, id"
     _check_company_auto = True
 
@@ -80,6 +81,14 @@ class LoyaltyPointsTier(models.Model):
                     tiers=", ".join(tiers.mapped("name")),
                 )
             )
+
+    @api.model
+    def _load_pos_data_domain(self, data):
+        return [("company_id", "=", data["pos.config"]["data"][0]["company_id"])]
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        return ["id", "name"]
 
     def action_open_accounts(self):
         self.ensure_one()
