@@ -28,6 +28,15 @@
         "views/loyalty_points_menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "loyalty_points/static/src/utils/**/*",
+            "loyalty_points/static/src/overrides/**/*",
+        ],
+        "web.assets_tests": [
+            "loyalty_points/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }
