@@ -3,3 +3,4 @@ from . import test_journal
 from . import test_expiry
 from . import test_security
 from . import test_pos_payment
+from . import test_frontend
