@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 from ..tools.points import POINTS_DIGITS
 
@@ -34,7 +34,6 @@ class LoyaltyPointsAccount(models.Model):
         string="Tier",
         readonly=True,
         index=True,
-        tracking=True,
         check_company=True,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -308,6 +307,14 @@ class LoyaltyPointsAccount(models.Model):
                 continue
             account.write(vals)
             if tier != old_tier:
+                account.message_post(
+                    body=_(
+                        "Tier changed from %(old)s to %(new)s (turnover %(turnover)s).",
+                        old=old_tier.name or _("none"),
+                        new=tier.name or _("none"),
+                        turnover=format_amount(self.env, turnover, account.currency_id),
+                    )
+                )
                 account._apply_tier_pricelist(old_tier)
                 account._notify_tier_changed(old_tier)
 

@@ -66,16 +66,6 @@ class LoyaltyPointsProgram(models.Model):
     )
     lot_count = fields.Integer(compute="_compute_lot_count", string="Lots")
 
-    _sql_constraints = [
-        ("earn_rate_positive", "CHECK(earn_rate > 0)", "The earn rate must be positive."),
-        ("validity_positive", "CHECK(validity_days >= 0)", "The validity cannot be negative."),
-        (
-            "dates_ordered",
-            "CHECK(date_to IS NULL OR date_from IS NULL OR date_to >= date_from)",
-            "A program cannot end before it starts.",
-        ),
-    ]
-
     def _compute_lot_count(self):
         counts = dict(
             self.env["loyalty.points.entry"]._read_group(
@@ -87,10 +77,12 @@ class LoyaltyPointsProgram(models.Model):
         for program in self:
             program.lot_count = counts.get(program, 0)
 
-    @api.constrains("earn_rate")
-    def _check_earn_rate_positive(self):
+    @api.constrains("earn_rate", "validity_days")
+    def _check_rates_positive(self):
         if any(program.earn_rate <= 0 for program in self):
             raise ValidationError(_("The earn rate of a program must be positive."))
+        if any(program.validity_days < 0 for program in self):
+            raise ValidationError(_("The validity of a program cannot be negative."))
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):

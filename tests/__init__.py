@@ -2,3 +2,10 @@ from . import test_tools
 from . import test_journal
 from . import test_expiry
 from . import test_security
+from . import test_pos_earn
+from . import test_pos_tiers
+from . import test_pos_refund
+from . import test_pos_redeem
+from . import test_pos_perf
+from . import test_program
+from . import test_concurrency
