@@ -15,6 +15,7 @@
         "security/loyalty_points_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/sms_template_data.xml",
         "wizards/loyalty_points_adjust_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_account_views.xml",

@@ -10,3 +10,4 @@ from . import pos_payment_method
 from . import pos_order
 from . import pos_order_line
 from . import product_template
+from . import sms_template

@@ -21,6 +21,11 @@ class ResPartner(models.Model):
         compute="_compute_loyalty_points",
         help="Loyalty tier in the current company.",
     )
+    loyalty_points_sms_optout = fields.Boolean(
+        string="No Loyalty SMS",
+        help="The customer does not want the loyalty SMS (points earned, points "
+        "expiring, tier changes).",
+    )
 
     @api.depends_context("company")
     @api.depends(

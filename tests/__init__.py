@@ -9,3 +9,4 @@ from . import test_pos_redeem
 from . import test_pos_perf
 from . import test_program
 from . import test_concurrency
+from . import test_sms
