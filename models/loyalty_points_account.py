@@ -1,7 +1,7 @@
 import logging
 from collections import Counter
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_amount
@@ -42,7 +42,6 @@ class LoyaltyPointsAccount(models.Model):
     balance = fields.Float(digits=POINTS_DIGITS, readonly=True, default=0.0)
     tier_id = fields.Many2one(
         "loyalty.points.tier",
-        string="Tier",
         readonly=True,
         index=True,
         check_company=True,
@@ -116,7 +115,7 @@ class LoyaltyPointsAccount(models.Model):
         self.check_access("write")
         if {"partner_id", "company_id", "balance"} & set(vals):
             raise UserError(
-                _(
+                self.env._(
                     "The customer, the company and the balance of a loyalty account "
                     "cannot be changed: book journal entries instead."
                 )
@@ -136,7 +135,7 @@ class LoyaltyPointsAccount(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Adjust Points"),
+            "name": self.env._("Adjust Points"),
             "res_model": "loyalty.points.adjust",
             "view_mode": "form",
             "target": "new",
@@ -326,10 +325,10 @@ class LoyaltyPointsAccount(models.Model):
             account.write(vals)
             if tier != old_tier:
                 account.message_post(
-                    body=_(
+                    body=self.env._(
                         "Tier changed from %(old)s to %(new)s (turnover %(turnover)s).",
-                        old=old_tier.name or _("none"),
-                        new=tier.name or _("none"),
+                        old=old_tier.name or self.env._("none"),
+                        new=tier.name or self.env._("none"),
                         turnover=format_amount(self.env, turnover, account.currency_id),
                     )
                 )
@@ -391,8 +390,8 @@ class LoyaltyPointsAccount(models.Model):
         self.ensure_one()
         self.activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=_("Loyalty points overdrawn"),
-            note=_(
+            summary=self.env._("Loyalty points overdrawn"),
+            note=self.env._(
                 "Order %(order)s left %(partner)s with %(balance)s points (%(before)s "
                 "before). Later earnings pay the shortfall back first.",
                 order=pos_order.name,

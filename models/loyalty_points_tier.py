@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -53,9 +53,13 @@ class LoyaltyPointsTier(models.Model):
     def _check_thresholds(self):
         for tier in self:
             if tier.min_turnover < 0:
-                raise ValidationError(_("The minimum turnover of a tier cannot be negative."))
+                raise ValidationError(
+                    self.env._("The minimum turnover of a tier cannot be negative.")
+                )
             if tier.earn_multiplier <= 0:
-                raise ValidationError(_("The points multiplier of a tier must be positive."))
+                raise ValidationError(
+                    self.env._("The points multiplier of a tier must be positive.")
+                )
 
     def action_open_accounts(self):
         self.ensure_one()

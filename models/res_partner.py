@@ -17,7 +17,6 @@ class ResPartner(models.Model):
     )
     loyalty_tier_id = fields.Many2one(
         "loyalty.points.tier",
-        string="Loyalty Tier",
         compute="_compute_loyalty_points",
         help="Loyalty tier in the current company.",
     )
