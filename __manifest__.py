@@ -1,3 +1,5 @@
+# missing-readme asks for OCA's README.rst: we keep README.md and readme/ fragments.
+# pylint: disable=missing-readme
 {
     "name": "Loyalty Points",
     "summary": "Points on every purchase, tiers by turnover, an immutable points "
@@ -15,6 +17,7 @@
         "security/loyalty_points_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/sms_template_data.xml",
         "wizards/loyalty_points_adjust_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_account_views.xml",
@@ -27,7 +30,6 @@
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
     ],
-    "demo": [],
     "assets": {
         "point_of_sale._assets_pos": [
             "loyalty_points/static/src/utils/**/*",
@@ -37,6 +39,4 @@
             "loyalty_points/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
-    "application": False,
 }

@@ -11,3 +11,4 @@ from . import pos_session
 from . import pos_order
 from . import pos_order_line
 from . import product_template
+from . import sms_template

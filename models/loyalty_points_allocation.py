@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import POINTS_DIGITS
@@ -40,8 +40,10 @@ class LoyaltyPointsAllocation(models.Model):
     ]
 
     def write(self, vals):
-        raise UserError(_("Allocations of the points journal cannot be changed."))
+        if self:
+            raise UserError(self.env._("Allocations of the points journal cannot be changed."))
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
-        raise UserError(_("Allocations of the points journal cannot be deleted."))
+        raise UserError(self.env._("Allocations of the points journal cannot be deleted."))

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -55,7 +55,6 @@ class LoyaltyPointsEntry(models.Model):
     )
     reversed_entry_id = fields.Many2one(
         "loyalty.points.entry",
-        string="Reversed Entry",
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
@@ -103,7 +102,7 @@ class LoyaltyPointsEntry(models.Model):
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for entry in self:
-            entry.display_name = _(
+            entry.display_name = self.env._(
                 "%(kind)s %(points)+g (%(partner)s)",
                 kind=kinds.get(entry.kind, ""),
                 points=entry.points,
@@ -127,14 +126,20 @@ class LoyaltyPointsEntry(models.Model):
         return entries
 
     def write(self, vals):
-        raise UserError(
-            _("Journal entries cannot be changed. Book a reversal or an adjustment instead.")
-        )
+        if self:
+            raise UserError(
+                self.env._(
+                    "Journal entries cannot be changed. Book a reversal or an adjustment instead."
+                )
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(
-            _("Journal entries cannot be deleted. Book a reversal or an adjustment instead.")
+            self.env._(
+                "Journal entries cannot be deleted. Book a reversal or an adjustment instead."
+            )
         )
 
     def _book(self):
@@ -302,7 +307,7 @@ class LoyaltyPointsEntry(models.Model):
                     accounts=account_ids,
                     today=today,
                     now=fields.Datetime.now(),
-                    note=_("Points expired"),
+                    note=self.env._("Points expired"),
                     uid=self.env.uid,
                 )
             )

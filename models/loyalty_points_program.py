@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import ProgramSpec
@@ -66,16 +66,6 @@ class LoyaltyPointsProgram(models.Model):
     )
     lot_count = fields.Integer(compute="_compute_lot_count", string="Lots")
 
-    _sql_constraints = [
-        ("earn_rate_positive", "CHECK(earn_rate > 0)", "The earn rate must be positive."),
-        ("validity_positive", "CHECK(validity_days >= 0)", "The validity cannot be negative."),
-        (
-            "dates_ordered",
-            "CHECK(date_to IS NULL OR date_from IS NULL OR date_to >= date_from)",
-            "A program cannot end before it starts.",
-        ),
-    ]
-
     def _compute_lot_count(self):
         counts = dict(
             self.env["loyalty.points.entry"]._read_group(
@@ -87,17 +77,19 @@ class LoyaltyPointsProgram(models.Model):
         for program in self:
             program.lot_count = counts.get(program, 0)
 
-    @api.constrains("earn_rate")
-    def _check_earn_rate_positive(self):
+    @api.constrains("earn_rate", "validity_days")
+    def _check_rates_positive(self):
         if any(program.earn_rate <= 0 for program in self):
-            raise ValidationError(_("The earn rate of a program must be positive."))
+            raise ValidationError(self.env._("The earn rate of a program must be positive."))
+        if any(program.validity_days < 0 for program in self):
+            raise ValidationError(self.env._("The validity of a program cannot be negative."))
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
         for program in self:
             if program.date_from and program.date_to and program.date_to < program.date_from:
                 raise ValidationError(
-                    _("The program %(name)s ends before it starts.", name=program.name)
+                    self.env._("The program %(name)s ends before it starts.", name=program.name)
                 )
 
     @api.constrains(
@@ -114,7 +106,7 @@ class LoyaltyPointsProgram(models.Model):
             targets = program._scope_targets()
             if targets is not None and not targets:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The program %(name)s applies to %(scope)s: choose at least one.",
                         name=program.name,
                         scope=labels[program.scope],

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -39,16 +39,6 @@ class LoyaltyPointsTier(models.Model):
             "UNIQUE(company_id, min_turnover)",
             "Two tiers of a company cannot have the same minimum turnover.",
         ),
-        (
-            "min_turnover_positive",
-            "CHECK(min_turnover >= 0)",
-            "The minimum turnover cannot be negative.",
-        ),
-        (
-            "earn_multiplier_positive",
-            "CHECK(earn_multiplier > 0)",
-            "The multiplier must be positive.",
-        ),
     ]
 
     def _compute_account_count(self):
@@ -64,23 +54,13 @@ class LoyaltyPointsTier(models.Model):
     def _check_thresholds(self):
         for tier in self:
             if tier.min_turnover < 0:
-                raise ValidationError(_("The minimum turnover of a tier cannot be negative."))
-            if tier.earn_multiplier <= 0:
-                raise ValidationError(_("The points multiplier of a tier must be positive."))
-        duplicates = self._read_group(
-            [("company_id", "in", self.company_id.ids)],
-            ["company_id", "min_turnover"],
-            ["id:recordset"],
-            having=[("__count", ">", 1)],
-        )
-        if duplicates:
-            tiers = duplicates[0][2]
-            raise ValidationError(
-                _(
-                    "The tiers %(tiers)s have the same minimum turnover.",
-                    tiers=", ".join(tiers.mapped("name")),
+                raise ValidationError(
+                    self.env._("The minimum turnover of a tier cannot be negative.")
                 )
-            )
+            if tier.earn_multiplier <= 0:
+                raise ValidationError(
+                    self.env._("The points multiplier of a tier must be positive.")
+                )
 
     @api.model
     def _load_pos_data_domain(self, data):

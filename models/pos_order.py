@@ -3,7 +3,7 @@ from collections import defaultdict
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..tools import (
     POINTS_DIGITS,
@@ -207,7 +207,7 @@ class PosOrder(models.Model):
                     "expiry_date": expiry,
                     "reversed_entry_id": redeem.id,
                     "pos_order_id": self.id,
-                    "note": _("Points payment refunded: %(order)s", order=self.name),
+                    "note": self.env._("Points payment refunded: %(order)s", order=self.name),
                     "idempotency_key": f"giveback:{self.uuid}:{redeem.id}",
                 }
             )
@@ -350,7 +350,7 @@ class PosOrder(models.Model):
                 "reversed_entry_id": lot.id,
                 "program_id": lot.program_id.id,
                 "pos_order_id": self.id,
-                "note": _("Refund %(order)s", order=self.name),
+                "note": self.env._("Refund %(order)s", order=self.name),
                 "idempotency_key": f"reversal:{self.uuid}:{lot.id}",
             }
             for lot, points in by_lot.items()

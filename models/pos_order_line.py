@@ -12,9 +12,7 @@ class PosOrderLine(models.Model):
         copy=False,
         help="Points this line earned (negative: points its refund reversed).",
     )
-    loyalty_program_id = fields.Many2one(
-        "loyalty.points.program", string="Loyalty Program", readonly=True, copy=False
-    )
+    loyalty_program_id = fields.Many2one("loyalty.points.program", readonly=True, copy=False)
 
     @api.model
     def _load_pos_data_fields(self, config_id):

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -36,7 +36,7 @@ class PosPaymentMethod(models.Model):
         for method in self.filtered("is_loyalty_points"):
             if method.journal_id.type != "bank":
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The points payment method %(method)s cannot use a cash journal "
                         "nor the customer account: points are neither cash nor a debt "
                         "of the customer. Leave its journal empty to use the Loyalty "
@@ -105,7 +105,7 @@ class PosPaymentMethod(models.Model):
         )
         journal = Journal.create(
             {
-                "name": _("Loyalty Points"),
+                "name": self.env._("Loyalty Points"),
                 "type": "bank",
                 "code": self._loyalty_points_journal_code(company),
                 "company_id": company.id,
@@ -131,7 +131,7 @@ class PosPaymentMethod(models.Model):
             limit=1,
         )
         return {
-            "name": _("Loyalty Points Redeemed"),
+            "name": self.env._("Loyalty Points Redeemed"),
             "code": Account._search_new_account_code(expense.code or "699000"),
             "account_type": "expense",
             "company_ids": [fields.Command.link(company.id)],

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -58,20 +58,22 @@ class ResCompany(models.Model):
     def _check_loyalty_points_settings(self):
         for company in self:
             if company.loyalty_points_value <= 0:
-                raise ValidationError(_("The value of a loyalty point must be positive."))
+                raise ValidationError(self.env._("The value of a loyalty point must be positive."))
             if not 0 <= company.loyalty_points_max_redeem_share <= 100:
                 raise ValidationError(
-                    _("The share of an order paid with points must be between 0 and 100 %.")
+                    self.env._(
+                        "The share of an order paid with points must be between 0 and 100 %."
+                    )
                 )
             if company.loyalty_points_rounding <= 0:
-                raise ValidationError(_("The points rounding must be positive."))
+                raise ValidationError(self.env._("The points rounding must be positive."))
             if (
                 company.loyalty_points_tier_months < 0
                 or company.loyalty_points_warning_days < 0
                 or company.loyalty_points_validity_days < 0
             ):
                 raise ValidationError(
-                    _("Loyalty windows, warning days and validity cannot be negative.")
+                    self.env._("Loyalty windows, warning days and validity cannot be negative.")
                 )
 
     def _loyalty_points_default_expiry(self, day):

@@ -1,5 +1,14 @@
 from odoo import fields, models
 
+from .loyalty_points_account import SMS_TEMPLATE_EARNED, SMS_TEMPLATE_EXPIRING, SMS_TEMPLATE_TIER
+
+# The SMS templates the settings link to, by the key their buttons pass.
+SMS_TEMPLATES = {
+    "earned": SMS_TEMPLATE_EARNED,
+    "expiring": SMS_TEMPLATE_EXPIRING,
+    "tier": SMS_TEMPLATE_TIER,
+}
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -32,3 +41,23 @@ class ResConfigSettings(models.TransientModel):
     loyalty_points_sms_tier = fields.Boolean(
         related="company_id.loyalty_points_sms_tier", readonly=False
     )
+
+    def action_open_loyalty_points_sms_template(self):
+        """Open the loyalty SMS template of the button (its context names it),
+        or the list of the loyalty SMS templates if it was deleted."""
+        xmlid = SMS_TEMPLATES.get(self.env.context.get("loyalty_points_sms_template"))
+        template = self.env.ref(xmlid, raise_if_not_found=False) if xmlid else None
+        action = {
+            "type": "ir.actions.act_window",
+            "res_model": "sms.template",
+            "target": "current",
+        }
+        if template:
+            return {**action, "res_id": template.id, "views": [(False, "form")]}
+        return {
+            **action,
+            "name": self.env._("Loyalty SMS Templates"),
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("model", "=", "loyalty.points.account")],
+            "context": {"default_model": "loyalty.points.account"},
+        }

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import float_round, formatLang
 
 from ..tools import POINTS_DIGITS
@@ -18,9 +18,13 @@ class ResPartner(models.Model):
     )
     loyalty_tier_id = fields.Many2one(
         "loyalty.points.tier",
-        string="Loyalty Tier",
         compute="_compute_loyalty_points",
         help="Loyalty tier in the current company.",
+    )
+    loyalty_points_sms_optout = fields.Boolean(
+        string="No Loyalty SMS",
+        help="The customer does not want the loyalty SMS (points earned, points "
+        "expiring, tier changes).",
     )
 
     @api.depends_context("company")
@@ -111,7 +115,7 @@ class ResPartner(models.Model):
         if currency.compare_amounts(amount, balance_value) > 0:
             info.update(
                 ok=False,
-                message=_(
+                message=self.env._(
                     "%(partner)s has %(points)s points, worth %(value)s: a points "
                     "payment of %(amount)s is refused.",
                     partner=self.display_name,
@@ -123,7 +127,7 @@ class ResPartner(models.Model):
         elif currency.compare_amounts(amount, share_value) > 0:
             info.update(
                 ok=False,
-                message=_(
+                message=self.env._(
                     "At most %(share)s %% of this order, %(max)s, can be paid with "
                     "points: a points payment of %(amount)s is refused.",
                     share=formatLang(self.env, info["max_redeem_share"], digits=0),

@@ -2,5 +2,13 @@ from . import test_tools
 from . import test_journal
 from . import test_expiry
 from . import test_security
+from . import test_pos_earn
+from . import test_pos_tiers
+from . import test_pos_refund
+from . import test_pos_redeem
+from . import test_pos_perf
+from . import test_program
+from . import test_concurrency
+from . import test_sms
 from . import test_pos_payment
 from . import test_frontend

@@ -3,6 +3,8 @@ from datetime import date, timedelta
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
+
 
 class LoyaltyPointsCase:
     """Assertions every loyalty test shares."""
@@ -54,14 +56,14 @@ class LoyaltyPointsCommon(TransactionCase, LoyaltyPointsCase):
         cls.cashier = new_test_user(
             cls.env,
             login="lp_cashier",
-            groups="point_of_sale.group_pos_user",
+            groups="base.group_user,point_of_sale.group_pos_user",
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
         cls.manager = new_test_user(
             cls.env,
             login="lp_manager",
-            groups="point_of_sale.group_pos_manager",
+            groups="base.group_user,point_of_sale.group_pos_manager",
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
@@ -94,3 +96,88 @@ class LoyaltyPointsCommon(TransactionCase, LoyaltyPointsCase):
             .sudo()
             .search([("account_id", "=", account.id), ("points", ">", 0)], order="id")
         )
+
+
+class LoyaltyPointsPosCommon(TestPoSCommon, LoyaltyPointsCase):
+    """A POS shop with a points payment method, products and a 10 % program.
+
+    Orders go through ``sync_from_ui`` payloads, as the till sends them.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "loyalty_points_value": 1.0,
+                "loyalty_points_rounding": 1.0,
+                "loyalty_points_max_redeem_share": 100.0,
+                "loyalty_points_tier_months": 12,
+            }
+        )
+        cls.config = cls.basic_config
+        cls.points_pm = cls.env["pos.payment.method"].create(
+            {
+                "name": "Loyalty Points",
+                "is_loyalty_points": True,
+                "journal_id": cls.company_data["default_journal_bank"].id,
+                "receivable_account_id": cls.pos_receivable_bank.id,
+                "outstanding_account_id": cls.outstanding_bank.id,
+            }
+        )
+        cls.config.write({"payment_method_ids": [Command.link(cls.points_pm.id)]})
+        cls.categ_beauty = cls.env["product.category"].create({"name": "Beauty"})
+        cls.categ_lipstick = cls.env["product.category"].create(
+            {"name": "Lipstick", "parent_id": cls.categ_beauty.id}
+        )
+        cls.product_a = cls.create_product("Shampoo", cls.categ_basic, 100.0)
+        cls.product_b = cls.create_product("Red Lipstick", cls.categ_lipstick, 50.0)
+        cls.promo = cls.create_product("Promo Pack", cls.categ_basic, 30.0)
+        cls.promo.loyalty_points_excluded = True
+        cls.program_all = cls.env["loyalty.points.program"].create(
+            {"name": "10 % back", "scope": "all", "earn_mode": "percent", "earn_rate": 10.0}
+        )
+        cls.anna = cls.env["res.partner"].create({"name": "Anna Petrova"})
+        cls.boris = cls.env["res.partner"].create({"name": "Boris Ivanov"})
+        cls.Account = cls.env["loyalty.points.account"]
+        cls.cashier = new_test_user(
+            cls.env,
+            login="lp_pos_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.open_new_session()
+
+    def _sync(self, lines, customer=None, payments=None, uuid=None, **order_vals):
+        """Sync one paid order from the till; return it."""
+        data = self.create_ui_order_data(lines, customer=customer, payments=payments, uuid=uuid)
+        data.update(order_vals)
+        result = self.env["pos.order"].with_user(self.cashier).sync_from_ui([data])
+        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+
+    def _refund(self, order, quantities, payments=None):
+        """Refund ``quantities`` ({order line: qty > 0}) of ``order`` at the till."""
+        lines = [
+            {
+                "product": line.product_id,
+                "quantity": -qty,
+                "refunded_orderline_id": line.id,
+            }
+            for line, qty in quantities.items()
+        ]
+        if payments is None:
+            total = sum(line.price_unit * qty for line, qty in quantities.items())
+            payments = [(self.cash_pm1, -total)]
+        return self._sync(lines, customer=order.partner_id, payments=payments)
+
+    def _account(self, partner):
+        return self.Account.search(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+        )
+
+    def _balance(self, partner):
+        return self._account(partner).balance

@@ -75,7 +75,7 @@ class TestAdjustAndSecurity(LoyaltyPointsCommon):
                 }
             )
         with self.assertRaises(AccessError):
-            self.account.write({"balance": 50})
+            self.account.with_user(self.cashier).write({"balance": 50})
         self.assertFalse(self.account.sudo().entry_ids)
 
     def test_company_isolation(self):
@@ -86,12 +86,13 @@ class TestAdjustAndSecurity(LoyaltyPointsCommon):
         other_cashier = new_test_user(
             self.env,
             login="lp_other_cashier",
-            groups="point_of_sale.group_pos_user",
+            groups="base.group_user,point_of_sale.group_pos_user",
             company_id=other_company.id,
             company_ids=[Command.set(other_company.ids)],
         )
         Entry = self.env["loyalty.points.entry"]
-        self.assertEqual(Entry.with_user(self.cashier).search([]).mapped("points"), [11])
-        self.assertEqual(Entry.with_user(other_cashier).search([]).mapped("points"), [99])
+        domain = [("partner_id", "=", self.customer.id)]
+        self.assertEqual(Entry.with_user(self.cashier).search(domain).mapped("points"), [11])
+        self.assertEqual(Entry.with_user(other_cashier).search(domain).mapped("points"), [99])
         with self.assertRaises(AccessError):
             foreign.with_user(self.cashier).read(["balance"])

@@ -1,4 +1,5 @@
 from .fifo import plan_consumption
+from .phone import SMS_NUMBER_TYPES, mobile_e164
 from .points import POINTS_DIGITS, round_down, round_points
 from .programs import (
     SCOPE_WEIGHT,

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import POINTS_DIGITS, round_points
@@ -49,21 +49,21 @@ class LoyaltyPointsAdjust(models.TransientModel):
         """Book the adjustment and return its journal entry."""
         self.ensure_one()
         if not self.env.user.has_group("point_of_sale.group_pos_manager"):
-            raise UserError(_("Only Point of Sale managers can adjust loyalty points."))
+            raise UserError(self.env._("Only Point of Sale managers can adjust loyalty points."))
         reason = (self.reason or "").strip()
         if not reason:
-            raise UserError(_("Give a reason for the adjustment."))
+            raise UserError(self.env._("Give a reason for the adjustment."))
         points = round_points(self.points)
         if not points:
-            raise UserError(_("Enter the points to add or to deduct."))
+            raise UserError(self.env._("Enter the points to add or to deduct."))
         today = fields.Date.context_today(self)
         if points > 0 and self.expiry_date and self.expiry_date < today:
-            raise UserError(_("Added points cannot expire in the past."))
+            raise UserError(self.env._("Added points cannot expire in the past."))
         account = self.account_id.sudo()
         account._lock_for_update()
         if points < 0 and account.balance + points < 0:
             raise UserError(
-                _(
+                self.env._(
                     "%(partner)s has only %(balance)s points: %(points)s cannot be deducted.",
                     partner=account.partner_id.display_name,
                     balance=account.balance,
@@ -87,12 +87,12 @@ class LoyaltyPointsAdjust(models.TransientModel):
         account.message_post(
             body=Markup("%s<br/>%s")
             % (
-                _(
+                self.env._(
                     "%(user)s adjusted the balance by %(points)+g points.",
                     user=self.env.user.name,
                     points=points,
                 ),
-                _("Reason: %(reason)s", reason=reason),
+                self.env._("Reason: %(reason)s", reason=reason),
             ),
             author_id=self.env.user.partner_id.id,
         )
