@@ -39,4 +39,13 @@
             "loyalty_points/static/tests/tours/**/*",
         ],
     },
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/product_pricelist_demo.xml",
+        "demo/loyalty_points_tier_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/loyalty_points_program_demo.xml",
+        "demo/pos_payment_method_demo.xml",
+        "demo/pos_order_demo.xml",
+    ],
 }

@@ -128,3 +128,8 @@ template_name() {
   # A new Odoo or new base modules get new templates.
   printf 'lp_tmpl_%s_%s' "$1" "$(printf '%s|%s' "$ODOO_VERSION" "$BASE_MODULES" | md5sum | cut -c1-8)"
 }
+
+# odoo_shell ARGS...: Odoo's shell (the subcommand must come first); Python on stdin.
+odoo_shell() {
+  "$ODOO_BIN" shell --addons-path="$ADDONS_DIR" --data-dir="$DATA_DIR" "$@"
+}

@@ -12,3 +12,4 @@ from . import test_concurrency
 from . import test_sms
 from . import test_pos_payment
 from . import test_frontend
+from . import test_demo

@@ -1,0 +1,225 @@
+"""Benchmark of the expiry job, run by scripts/bench inside ``odoo shell``
+(``env`` is given by the shell; this is not an Odoo module file).
+
+Inserts BENCH_LOTS due lots spread over BENCH_ACCOUNTS new accounts with
+set-based SQL, runs ``_cron_expire_points`` batch after batch with a commit in
+between (as the cron framework does), prints its figures and checks the ledger
+invariant. Figures are printed, never asserted.
+"""
+
+import os
+import statistics
+import sys
+import time
+
+from odoo import fields
+
+LOTS = int(os.environ.get("BENCH_LOTS", "1000000"))
+ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "100000"))
+BATCH = int(os.environ.get("BENCH_BATCH", "1000"))
+TAG = "Bench expiry"
+
+
+def out(line=""):
+    print(line, flush=True)
+
+
+def proc_status_kb(key):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def reset_peak_rss():
+    """Reset VmHWM (Linux >= 4.0), so the peak measured is the job's."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def setup(env):
+    cr = env.cr
+    company = env.company
+    now = fields.Datetime.now()
+    today = fields.Date.context_today(env["loyalty.points.entry"])
+    uid = env.uid
+    started = time.perf_counter()
+    cr.execute(
+        """
+        INSERT INTO res_partner (name, complete_name, active, type, autopost_bills,
+                                 company_id, create_uid, create_date, write_uid, write_date)
+        SELECT %(tag)s || ' ' || i, %(tag)s || ' ' || i, TRUE, 'contact', 'ask',
+               %(company)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM generate_series(1, %(accounts)s) AS i
+        """,
+        {"tag": TAG, "company": company.id, "uid": uid, "now": now, "accounts": ACCOUNTS},
+    )
+    cr.execute(
+        """
+        UPDATE res_partner SET commercial_partner_id = id
+         WHERE commercial_partner_id IS NULL AND name LIKE %(pattern)s
+        """,
+        {"pattern": TAG + " %"},
+    )
+    cr.execute(
+        """
+        INSERT INTO loyalty_points_account (partner_id, company_id, balance,
+                                            create_uid, create_date, write_uid, write_date)
+        SELECT id, %(company)s, 0, %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM res_partner WHERE name LIKE %(pattern)s
+        """,
+        {"company": company.id, "uid": uid, "now": now, "pattern": TAG + " %"},
+    )
+    # Lot i goes to account i mod ACCOUNTS; 1 to 500 points; due 1 to 30 days ago.
+    cr.execute(
+        """
+        WITH account AS (
+            SELECT account.id, account.partner_id, account.company_id,
+                   ROW_NUMBER() OVER (ORDER BY account.id) - 1 AS k
+              FROM loyalty_points_account AS account
+              JOIN res_partner AS partner ON partner.id = account.partner_id
+             WHERE partner.name LIKE %(pattern)s
+        )
+        INSERT INTO loyalty_points_entry
+            (account_id, partner_id, company_id, date, kind, points, remaining,
+             expiry_date, note, user_id, create_uid, create_date, write_uid, write_date)
+        SELECT account.id, account.partner_id, account.company_id,
+               %(now)s - INTERVAL '400 days', 'earn', 1 + (i * 37) %% 500,
+               1 + (i * 37) %% 500, %(today)s - 1 - i %% 30, %(tag)s, %(uid)s,
+               %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM generate_series(0, %(lots)s - 1) AS i
+          JOIN account ON account.k = i %% %(accounts)s
+        """,
+        {
+            "pattern": TAG + " %",
+            "now": now,
+            "today": today,
+            "tag": TAG,
+            "uid": uid,
+            "lots": LOTS,
+            "accounts": ACCOUNTS,
+        },
+    )
+    inserted = cr.rowcount
+    cr.execute(
+        """
+        UPDATE loyalty_points_account AS account SET balance = totals.points
+          FROM (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
+                 WHERE note = %(tag)s GROUP BY account_id) AS totals
+         WHERE account.id = totals.account_id
+        """,
+        {"tag": TAG},
+    )
+    cr.commit()
+    cr.execute("ANALYZE loyalty_points_entry")
+    cr.execute("ANALYZE loyalty_points_account")
+    cr.commit()
+    env.invalidate_all()
+    return inserted, time.perf_counter() - started
+
+
+def run_job(env):
+    Entry = env["loyalty.points.entry"]
+    durations = []
+    started = time.perf_counter()
+    left = True
+    while left:
+        batch_started = time.perf_counter()
+        left = Entry._cron_expire_points(batch_size=BATCH)
+        env.cr.commit()  # the cron framework commits between batches
+        durations.append(time.perf_counter() - batch_started)
+        if len(durations) % 20 == 0:
+            out(f"  ... {len(durations)} batches, {left} accounts left")
+    return durations, time.perf_counter() - started
+
+
+def check_invariant(env):
+    """Problems found in the ledger, as strings (empty: the invariant holds)."""
+    cr = env.cr
+    problems = []
+    cr.execute(
+        """
+        SELECT COUNT(*) FROM loyalty_points_account AS account
+          LEFT JOIN (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
+                      GROUP BY account_id) AS total ON total.account_id = account.id
+         WHERE account.balance <> COALESCE(total.points, 0)
+        """
+    )
+    if count := cr.fetchone()[0]:
+        problems.append(f"{count} accounts whose balance != sum of their entries")
+    cr.execute(
+        """
+        SELECT COUNT(*) FROM loyalty_points_account AS account
+          LEFT JOIN (SELECT account_id, SUM(remaining) AS remaining FROM loyalty_points_entry
+                      WHERE points > 0 GROUP BY account_id) AS lots
+            ON lots.account_id = account.id
+         WHERE account.balance >= 0 AND account.balance <> COALESCE(lots.remaining, 0)
+        """
+    )
+    if count := cr.fetchone()[0]:
+        problems.append(f"{count} accounts whose balance != sum of their open lots")
+    cr.execute(
+        """
+        SELECT COUNT(*) FROM loyalty_points_entry AS lot
+          LEFT JOIN (SELECT credit_entry_id, SUM(points) AS points
+                       FROM loyalty_points_allocation GROUP BY credit_entry_id) AS used
+            ON used.credit_entry_id = lot.id
+         WHERE lot.points > 0 AND lot.points - COALESCE(used.points, 0) <> lot.remaining
+        """
+    )
+    if count := cr.fetchone()[0]:
+        problems.append(f"{count} lots whose remaining != points - allocations")
+    today = fields.Date.context_today(env["loyalty.points.entry"])
+    cr.execute(
+        "SELECT COUNT(*) FROM loyalty_points_entry WHERE remaining > 0 AND expiry_date < %s",
+        [today],
+    )
+    if count := cr.fetchone()[0]:
+        problems.append(f"{count} due lots left open")
+    return problems
+
+
+def main(env):
+    out(f"Expiry job: {LOTS:,} due lots over {ACCOUNTS:,} accounts, {BATCH:,} accounts a batch")
+    inserted, setup_time = setup(env)
+    out(f"  setup (set-based SQL): {inserted:,} lots inserted in {setup_time:.1f} s")
+    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
+    expired_before = env.cr.fetchone()[0]
+    rss_before = proc_status_kb("VmRSS")
+    peak_reset = reset_peak_rss()
+    durations, total = run_job(env)
+    peak = proc_status_kb("VmHWM")
+    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
+    expired = env.cr.fetchone()[0] - expired_before
+    out(f"  expired:     {expired:,} lots ({expired / total:,.0f} lots/s)")
+    out(f"  total time:  {total:.1f} s")
+    out(
+        f"  batches:     {len(durations)} (per batch: min {min(durations):.2f} s, "
+        f"median {statistics.median(durations):.2f} s, max {max(durations):.2f} s)"
+    )
+    peak_label = "during the job" if peak_reset else "of the process"
+    out(
+        f"  peak RSS:    {peak / 1024:,.0f} MiB {peak_label} "
+        f"(RSS before the job: {rss_before / 1024:,.0f} MiB)"
+    )
+    started = time.perf_counter()
+    problems = check_invariant(env)
+    checked = time.perf_counter() - started
+    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_account")
+    accounts = env.cr.fetchone()[0]
+    if problems:
+        out("  invariant:   BROKEN: " + "; ".join(problems))
+        sys.exit(1)
+    out(
+        f"  invariant:   OK on all {accounts:,} accounts: balance = sum of entries = "
+        f"sum of open lots; every lot's remaining = points - allocations; no due lot "
+        f"left ({checked:.1f} s)"
+    )
+
+
+main(env)  # noqa: F821 -- given by odoo shell

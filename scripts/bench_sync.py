@@ -1,0 +1,185 @@
+"""Benchmark of the POS order sync, run by scripts/bench inside ``odoo shell``
+(``env`` is given by the shell; this is not an Odoo module file).
+
+Syncs orders through ``pos.order.sync_from_ui`` (as the till does) for a
+customer with 10 and one with 1,000 journal entries, one order per
+transaction, and prints SQL queries and milliseconds per order: an order that
+earns, and one that also pays 10 points. Figures are printed, never asserted.
+"""
+
+import os
+import statistics
+import sys
+import time
+import uuid
+
+from odoo import fields
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", "20"))
+WARMUP = 3
+HISTORIES = (10, 1000)
+
+
+def out(line=""):
+    print(line, flush=True)
+
+
+def make_customer(env, entries):
+    """A customer with ``entries`` journal entries: four lots then one redeem,
+    over and over, booked through the model."""
+    partner = env["res.partner"].create({"name": f"Bench Sync {entries} entries"})
+    account = env["loyalty.points.account"]._get_or_create(partner, env.company)
+    today = fields.Date.context_today(partner)
+    vals_list = []
+    for i in range(entries):
+        if i % 5 == 4:
+            vals = {"kind": "redeem", "points": -20}
+        else:
+            vals = {
+                "kind": "earn",
+                "points": 10 + i % 7,
+                "expiry_date": fields.Date.add(today, days=30 + i % 300),
+            }
+        vals_list.append({"account_id": account.id, **vals})
+    env["loyalty.points.entry"].sudo().create(vals_list)
+    env.cr.commit()
+    return partner, account
+
+
+def order_payload(session, partner, products, payments):
+    lines = []
+    for product, qty in products:
+        price = product.lst_price
+        lines.append(
+            [
+                0,
+                0,
+                {
+                    "product_id": product.id,
+                    "qty": qty,
+                    "price_unit": price,
+                    "price_subtotal": price * qty,
+                    "price_subtotal_incl": price * qty,
+                    "discount": 0.0,
+                    "tax_ids": [[6, 0, []]],
+                    "pack_lot_ids": [],
+                },
+            ]
+        )
+    total = sum(line[2]["price_subtotal_incl"] for line in lines)
+    payment_lines = []
+    left = total
+    for method, amount in payments:
+        amount = left if amount is None else amount
+        payment_lines.append([0, 0, {"payment_method_id": method.id, "amount": amount}])
+        left -= amount
+    order_uuid = str(uuid.uuid4())
+    return {
+        "uuid": order_uuid,
+        "name": f"Order {order_uuid}",
+        "session_id": session.id,
+        "partner_id": partner.id if partner else False,
+        "user_id": session.env.uid,
+        "pricelist_id": session.config_id.pricelist_id.id,
+        "fiscal_position_id": False,
+        "date_order": fields.Datetime.to_string(fields.Datetime.now()),
+        "sequence_number": 1,
+        "amount_total": total,
+        "amount_tax": 0.0,
+        "amount_paid": total,
+        "amount_return": 0.0,
+        "lines": lines,
+        "payment_ids": payment_lines,
+        "state": "paid",
+        "to_invoice": False,
+        "last_order_preparation_change": "{}",
+    }
+
+
+def sync_one(env, payload):
+    """Sync one order in its own transaction, with a cold cache like a request."""
+    env.invalidate_all()
+    cr = env.cr
+    queries = cr.sql_log_count
+    started = time.perf_counter()
+    env["pos.order"].sync_from_ui([payload])
+    env.flush_all()
+    elapsed = time.perf_counter() - started
+    queries = cr.sql_log_count - queries
+    cr.commit()
+    return queries, elapsed * 1000
+
+
+def bench_case(env, session, partner, products, payments):
+    """[(queries, ms)] of ORDERS orders, after WARMUP orders."""
+    for _i in range(WARMUP):
+        sync_one(env, order_payload(session, partner, products, payments))
+    return [
+        sync_one(env, order_payload(session, partner, products, payments)) for _i in range(ORDERS)
+    ]
+
+
+def out_row(customer, label, figures):
+    counts = sorted({queries for queries, _ms in figures})
+    count_text = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    times = [ms for _queries, ms in figures]
+    out(
+        f"  {customer:<22} {label:<24} {count_text:>8} "
+        f"{statistics.median(times):>10.1f} {max(times):>8.1f}"
+    )
+
+
+def main(env):
+    admin = env.ref("base.user_admin")
+    env = env(user=admin, context=dict(env.context, tz="UTC"))
+    config = env.ref("point_of_sale.pos_config_main")
+    if config.current_session_id:
+        session = config.current_session_id
+    else:
+        session = env["pos.session"].create({"user_id": admin.id, "config_id": config.id})
+        session.set_opening_control(0, None)
+    methods = config.payment_method_ids
+    card = methods.filtered(lambda m: m.journal_id.type == "bank" and not m.is_loyalty_points)[:1]
+    points = methods.filtered("is_loyalty_points")[:1]
+    if not card or not points:
+        out("The demo shop needs a card and a loyalty points payment method (demo data).")
+        sys.exit(1)
+    desk = env.ref("product.product_product_8")  # Large Desk, office furniture
+    chair = env.ref("product.product_delivery_01")  # Office Chair
+    products = [(desk, 1), (chair, 2)]
+    env.cr.commit()
+    out(
+        f"POS order sync ({ORDERS} orders a row, after {WARMUP} warm-up orders; "
+        f"2 lines: {desk.display_name}, 2 x {chair.display_name})"
+    )
+    out(f"  {'customer':<22} {'order':<24} {'queries':>8} {'ms median':>10} {'ms max':>8}")
+    out_row(
+        "no customer (baseline)",
+        "no loyalty",
+        bench_case(env, session, False, products, [(card, None)]),
+    )
+    for entries in HISTORIES:
+        partner, account = make_customer(env, entries)
+        for label, payments in (
+            ("earns", [(card, None)]),
+            ("earns, pays 10 points", [(points, 10.0), (card, None)]),
+        ):
+            figures = bench_case(env, session, partner, products, payments)
+            out_row(f"{entries:,} entries", label, figures)
+        account.invalidate_recordset()
+        env.cr.execute(
+            "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM loyalty_points_entry "
+            "WHERE account_id = %s",
+            [account.id],
+        )
+        count, total = env.cr.fetchone()
+        state = "OK" if abs(float(total) - account.balance) < 0.005 else "BROKEN"
+        out(
+            f"    after: {count:,} entries, balance {account.balance:,.2f} "
+            f"= sum of entries: {state}"
+        )
+        if state != "OK":
+            sys.exit(1)
+
+
+main(env)  # noqa: F821 -- given by odoo shell
