@@ -56,7 +56,7 @@ class LoyaltyPointsAccount(models.Model):
     previous_pricelist_id = fields.Many2one(
         "product.pricelist",
         readonly=True,
-        help="The customer's pricelist before a tier's discount card replaced it.",
+        help="The pricelist chosen for the customer before a tier's discount card replaced it.",
     )
     entry_ids = fields.One2many("loyalty.points.entry", "account_id", string="Journal")
     entry_count = fields.Integer(compute="_compute_entry_count")
@@ -336,18 +336,29 @@ class LoyaltyPointsAccount(models.Model):
                 account._notify_tier_changed(old_tier)
 
     def _apply_tier_pricelist(self, old_tier):
-        """Give the customer the new tier's pricelist in this company, or give
-        back the pricelist it had before a tier's discount card."""
+        """Give the customer (and its contacts) the new tier's pricelist in this
+        company, or give back the pricelist chosen for it before a tier's
+        discount card replaced it (none: Odoo's default rules apply again)."""
         self.ensure_one()
-        partner = self.partner_id.with_company(self.company_id).sudo()
+        contacts = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(self.company_id)
+            .search([("commercial_partner_id", "=", self.partner_id.id)])
+        )
         new_pricelist = self.tier_id.pricelist_id
         if new_pricelist:
             if not old_tier.pricelist_id:
-                self.previous_pricelist_id = partner.property_product_pricelist
-            partner.property_product_pricelist = new_pricelist
+                self.previous_pricelist_id = (
+                    self.partner_id.with_company(self.company_id)
+                    .sudo()
+                    .specific_property_product_pricelist
+                )
+            contacts.specific_property_product_pricelist = new_pricelist
         elif old_tier.pricelist_id:
-            if partner.property_product_pricelist == old_tier.pricelist_id:
-                partner.property_product_pricelist = self.previous_pricelist_id
+            contacts.filtered(
+                lambda c: c.specific_property_product_pricelist == old_tier.pricelist_id
+            ).specific_property_product_pricelist = self.previous_pricelist_id
             self.previous_pricelist_id = False
 
     @api.model

@@ -238,8 +238,11 @@ class LoyaltyPointsEntry(models.Model):
         self.browse(remaining).invalidate_recordset(["remaining"])
 
     @api.model
-    def _cron_expire_points(self, batch_size=1000):
-        """Expire the lots past their expiry date, for ``batch_size`` accounts.
+    def _cron_expire_points(self, batch_size=10000):
+        """Expire the lots past their expiry date, about ``batch_size`` a run.
+
+        The batch is the accounts of the first ``batch_size`` due lots (read
+        from the partial index of open lots); all their due lots expire.
 
         Set-based SQL under the accounts' row locks: each due lot gets one
         ``expire`` entry (idempotency key ``expire:<lot id>``) allocated to it,
@@ -247,6 +250,8 @@ class LoyaltyPointsEntry(models.Model):
         transaction. The cron framework commits between batches and runs the
         job again while work remains, so a killed run leaves whole batches
         only, and a re-run finds nothing twice.
+
+        :return: the number of due lots left
         """
         today = fields.Date.context_today(self)
         self.env.flush_all()
@@ -254,15 +259,18 @@ class LoyaltyPointsEntry(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT DISTINCT account_id FROM loyalty_points_entry
-                 WHERE remaining > 0 AND expiry_date < %(today)s
-                 ORDER BY account_id LIMIT %(limit)s
+                SELECT DISTINCT account_id FROM (
+                    SELECT account_id FROM loyalty_points_entry
+                     WHERE remaining > 0 AND expiry_date < %(today)s
+                     ORDER BY expiry_date, account_id LIMIT %(limit)s
+                ) AS due
                 """,
                 today=today,
                 limit=batch_size,
             )
         )
         account_ids = [row[0] for row in cr.fetchall()]
+        done = 0
         if account_ids:
             accounts = self.env["loyalty.points.account"].browse(account_ids)
             accounts._lock_for_update()
@@ -296,13 +304,15 @@ class LoyaltyPointsEntry(models.Model):
                         UPDATE loyalty_points_entry AS lot SET remaining = 0
                           FROM expired
                          WHERE expired.idempotency_key = 'expire:' || lot.id
+                    ), balances AS (
+                        UPDATE loyalty_points_account AS account
+                           SET balance = account.balance + totals.points,
+                               write_uid = %(uid)s, write_date = %(now)s
+                          FROM (SELECT account_id, SUM(points) AS points
+                                  FROM expired GROUP BY account_id) AS totals
+                         WHERE account.id = totals.account_id
                     )
-                    UPDATE loyalty_points_account AS account
-                       SET balance = account.balance + totals.points,
-                           write_uid = %(uid)s, write_date = %(now)s
-                      FROM (SELECT account_id, SUM(points) AS points
-                              FROM expired GROUP BY account_id) AS totals
-                     WHERE account.id = totals.account_id
+                    SELECT COUNT(*) FROM expired
                     """,
                     accounts=account_ids,
                     today=today,
@@ -311,18 +321,19 @@ class LoyaltyPointsEntry(models.Model):
                     uid=self.env.uid,
                 )
             )
+            done = cr.fetchone()[0]
             self.invalidate_model()
             self.env["loyalty.points.allocation"].invalidate_model()
             accounts.invalidate_recordset()
         cr.execute(
             SQL(
                 """
-                SELECT COUNT(DISTINCT account_id) FROM loyalty_points_entry
+                SELECT COUNT(*) FROM loyalty_points_entry
                  WHERE remaining > 0 AND expiry_date < %(today)s
                 """,
                 today=today,
             )
         )
         left = cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=len(account_ids), remaining=left)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=left)
         return left

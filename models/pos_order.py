@@ -120,6 +120,8 @@ class PosOrder(models.Model):
             *order._loyalty_points_earn_vals(account),
             *order._loyalty_points_reversal_vals(account),
         ]
+        for vals in vals_list:  # the journal is dated by the sale, even if synced late
+            vals.setdefault("date", order.date_order)
         entries = self.env["loyalty.points.entry"].sudo().create(vals_list)
         if account.balance < 0 and entries.filtered(lambda e: e.points < 0):
             account._notify_overdraft(order, balance_before)

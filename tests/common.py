@@ -51,6 +51,8 @@ class LoyaltyPointsCommon(TransactionCase, LoyaltyPointsCase):
         super().setUpClass()
         cls.company = cls.env.company
         cls.company.write({"loyalty_points_validity_days": 365, "loyalty_points_warning_days": 7})
+        # start from a company without tiers (the demo data has some)
+        cls.env["loyalty.points.tier"].search([("company_id", "=", cls.company.id)]).unlink()
         cls.customer = cls.env["res.partner"].create({"name": "Anna Petrova"})
         cls.other_customer = cls.env["res.partner"].create({"name": "Boris Ivanov"})
         cls.cashier = new_test_user(

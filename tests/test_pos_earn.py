@@ -40,6 +40,7 @@ class TestPosEarn(LoyaltyPointsPosCommon):
         )
         self.assertEqual(order.lines.loyalty_points, 20)
         self.assertEqual(order.lines.loyalty_program_id, self.program_all)
+        self.assertEqual(lot.date, order.date_order)
         self.assertEqual(self.anna.loyalty_points_balance, 20)
         self.assertLedgerConsistent(account)
 

@@ -71,11 +71,22 @@ class TestPosTiers(LoyaltyPointsPosCommon):
     def test_pricelist_assigned_and_restored(self):
         previous = self.env["product.pricelist"].create({"name": "Neighbours"})
         self.anna.property_product_pricelist = previous
+        contact = self.env["res.partner"].create({"name": "Anna's son", "parent_id": self.anna.id})
         order = self._sync([(self.product_a, 2)], customer=self.anna)
         self.assertEqual(self.anna.property_product_pricelist, self.card)
+        self.assertEqual(contact.property_product_pricelist, self.card)
         self._refund(order, {order.lines: 2})
         self.assertEqual(self._account(self.anna).tier_id, self.bronze)
         self.assertEqual(self.anna.property_product_pricelist, previous)
+        self.assertEqual(contact.property_product_pricelist, previous)
+
+    def test_no_chosen_pricelist_is_restored_as_none(self):
+        default = self.boris.property_product_pricelist
+        order = self._sync([(self.product_a, 2)], customer=self.boris)
+        self.assertEqual(self.boris.specific_property_product_pricelist, self.card)
+        self._refund(order, {order.lines: 2})
+        self.assertFalse(self.boris.specific_property_product_pricelist)
+        self.assertEqual(self.boris.property_product_pricelist, default)
 
     def test_cron_batches_and_reruns(self):
         self._sync([(self.product_a, 2)], customer=self.anna)
