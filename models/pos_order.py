@@ -160,7 +160,6 @@ class PosOrder(models.Model):
                     "kind": "redeem",
                     "points": -round_points(paid / point_value),
                     "pos_order_id": self.id,
-                    "note": self.name,
                     "idempotency_key": f"redeem:{self.uuid}",
                 }
             )
@@ -292,7 +291,6 @@ class PosOrder(models.Model):
                     else False,
                     "program_id": program.id,
                     "pos_order_id": self.id,
-                    "note": self.name,
                     "idempotency_key": f"earn:{self.uuid}:{program.id}",
                 }
             )
