@@ -7,7 +7,15 @@ from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 
 class LoyaltyPointsCase:
-    """Assertions every loyalty test shares."""
+    """Assertions and helpers every loyalty test shares."""
+
+    def _run_cron(self, job, **kwargs):
+        """Run a batched job the way the cron framework does: batch after batch
+        while it reports work left (its return value)."""
+        for _i in range(100):
+            if not job(**kwargs):
+                return
+        self.fail(f"{job.__name__} does not converge")
 
     def assertLedgerConsistent(self, accounts):
         """balance == sum of entries, and == sum of open lots' remaining when
@@ -175,6 +183,26 @@ class LoyaltyPointsPosCommon(TestPoSCommon, LoyaltyPointsCase):
             total = sum(line.price_unit * qty for line, qty in quantities.items())
             payments = [(self.cash_pm1, -total)]
         return self._sync(lines, customer=order.partner_id, payments=payments)
+
+    def _opening(self, partner, *lots):
+        """Opening lots of ``partner``: ``(points, expiry date or False)`` each."""
+        account = self.Account._get_or_create(partner, self.company)
+        return (
+            self.env["loyalty.points.entry"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "account_id": account.id,
+                        "kind": "adjust",
+                        "points": points,
+                        "note": "opening",
+                        "expiry_date": expiry,
+                    }
+                    for points, expiry in lots
+                ]
+            )
+        )
 
     def _account(self, partner):
         return self.Account.search(

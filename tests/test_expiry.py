@@ -10,12 +10,7 @@ from .common import LoyaltyPointsCommon
 @tagged("post_install", "-at_install")
 class TestExpiry(LoyaltyPointsCommon):
     def _expire_all(self, batch_size=1000):
-        """Run the job the way the cron framework does: batch after batch."""
-        Entry = self.env["loyalty.points.entry"]
-        for _i in range(100):
-            if not Entry._cron_expire_points(batch_size=batch_size):
-                return
-        self.fail("the expiry job does not converge")
+        self._run_cron(self.env["loyalty.points.entry"]._cron_expire_points, batch_size=batch_size)
 
     def _expire_entries(self, account):
         return (

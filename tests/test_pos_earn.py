@@ -218,7 +218,7 @@ class TestPosEarn(LoyaltyPointsPosCommon):
         self.assertEqual(order.loyalty_points_earned, 20)
 
     def test_part_paid_with_points_earns_nothing(self):
-        self._book_lot(self.anna, 80)
+        self._opening(self.anna, (80, False))
         order = self._sync(
             [(self.product_a, 1), (self.product_b, 2)],
             customer=self.anna,
@@ -232,7 +232,7 @@ class TestPosEarn(LoyaltyPointsPosCommon):
         self.assertLedgerConsistent(self._account(self.anna))
 
     def test_wholly_paid_with_points_earns_nothing(self):
-        self._book_lot(self.anna, 200)
+        self._opening(self.anna, (200, False))
         order = self._sync(
             [(self.product_a, 1)], customer=self.anna, payments=[(self.points_pm, 100)]
         )
@@ -278,13 +278,3 @@ class TestPosEarn(LoyaltyPointsPosCommon):
         self.assertEqual(len(orders), 1)
         self.assertEqual(len(orders.loyalty_points_entry_ids), 1)
         self.assertEqual(self._balance(self.anna), 30)
-
-    def _book_lot(self, partner, points):
-        account = self.Account._get_or_create(partner, self.company)
-        return (
-            self.env["loyalty.points.entry"]
-            .sudo()
-            .create(
-                {"account_id": account.id, "kind": "adjust", "points": points, "note": "opening"}
-            )
-        )

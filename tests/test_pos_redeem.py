@@ -5,25 +5,6 @@ from .common import LoyaltyPointsPosCommon
 
 @tagged("post_install", "-at_install")
 class TestPosRedeem(LoyaltyPointsPosCommon):
-    def _opening(self, partner, *lots):
-        account = self.Account._get_or_create(partner, self.company)
-        return (
-            self.env["loyalty.points.entry"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "account_id": account.id,
-                        "kind": "adjust",
-                        "points": points,
-                        "note": "opening",
-                        "expiry_date": expiry,
-                    }
-                    for points, expiry in lots
-                ]
-            )
-        )
-
     def test_redeem_is_allocated_first_expiring_first(self):
         late, soon = self._opening(self.anna, (50, "2099-12-31"), (40, "2098-01-31"))
         order = self._sync(

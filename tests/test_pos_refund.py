@@ -70,7 +70,7 @@ class TestPosRefund(LoyaltyPointsPosCommon):
         self.assertLedgerConsistent(account)
 
     def test_refund_of_a_points_payment_gives_the_points_back(self):
-        self._book_opening(self.anna, 100)
+        self._opening(self.anna, (100, False))
         order = self._sync(
             [(self.product_a, 1)],
             customer=self.anna,
@@ -86,7 +86,7 @@ class TestPosRefund(LoyaltyPointsPosCommon):
         self.assertLedgerConsistent(self._account(self.anna))
 
     def test_points_given_back_never_exceed_those_redeemed(self):
-        self._book_opening(self.anna, 100)
+        self._opening(self.anna, (100, False))
         order = self._sync(
             [(self.product_a, 1)],
             customer=self.anna,
@@ -95,9 +95,3 @@ class TestPosRefund(LoyaltyPointsPosCommon):
         self._refund(order, {order.lines: 1}, payments=[(self.points_pm, -100)])
         self.assertEqual(self._balance(self.anna), 100)  # 30 back, the 7 earned reversed
         self.assertLedgerConsistent(self._account(self.anna))
-
-    def _book_opening(self, partner, points):
-        account = self.Account._get_or_create(partner, self.company)
-        self.env["loyalty.points.entry"].sudo().create(
-            {"account_id": account.id, "kind": "adjust", "points": points, "note": "opening"}
-        )

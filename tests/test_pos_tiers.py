@@ -47,9 +47,7 @@ class TestPosTiers(LoyaltyPointsPosCommon):
         account = self._account(self.anna)
         self.assertEqual(account.tier_id, self.silver)
         with freeze_time(self.pos_session.start_at + timedelta(days=370)):
-            Account = self.env["loyalty.points.account"]
-            while Account._cron_recompute_tiers(batch_size=1):
-                pass
+            self._run_cron(self.env["loyalty.points.account"]._cron_recompute_tiers, batch_size=1)
         self.assertRecordValues(account, [{"tier_id": self.bronze.id, "turnover": 0}])
 
     def test_lifetime_window(self):

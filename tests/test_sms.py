@@ -112,12 +112,9 @@ class TestSms(LoyaltyPointsCommon, SMSCase):
         return self.env["pos.order"].new({"name": "Shop/0042", "amount_total": amount})
 
     def _warn_all(self, batch_size=500):
-        """Run the warning job the way the cron framework does: batch after batch."""
-        Account = self.env["loyalty.points.account"]
-        for _i in range(100):
-            if not Account._cron_warn_expiring_points(batch_size=batch_size):
-                return
-        self.fail("the expiry warning job does not converge")
+        self._run_cron(
+            self.env["loyalty.points.account"]._cron_warn_expiring_points, batch_size=batch_size
+        )
 
     def _date(self, day, lang="en_US"):
         return day.strftime(self.env["res.lang"]._lang_get(lang).date_format)
