@@ -6,6 +6,9 @@ ADDON_NAME=loyalty_points
 # Odoo's own modules every database of ours starts from (pos_loyalty: we must
 # live beside Odoo's own loyalty app).
 BASE_MODULES=point_of_sale,sms,phone_validation,pos_loyalty
+# HOME may be unset in a bare CI environment: take the user's home directory.
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+export HOME
 CACHE_DIR=${LOYALTY_POINTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loyalty_points}
 DATA_DIR=$CACHE_DIR/odoo-data
 
