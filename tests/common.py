@@ -17,6 +17,16 @@ class LoyaltyPointsCase:
                 return
         self.fail(f"{job.__name__} does not converge")
 
+    def _run_killed_batch(self, job, **kwargs):
+        """Run one batch of ``job`` and kill it mid-way: everything it did is
+        rolled back, as when the cron worker dies before its commit."""
+        try:
+            with self.env.cr.savepoint():
+                job(**kwargs)
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            self.env.invalidate_all()
+
     def assertLedgerConsistent(self, accounts):
         """balance == sum of entries, and == sum of open lots' remaining when
         not overdrawn (== 0 and no open lot when overdrawn)."""

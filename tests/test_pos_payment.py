@@ -1,6 +1,5 @@
-from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import new_test_user, tagged, users
+from odoo.tests import tagged, users
 
 from .common import LoyaltyPointsCommon
 
@@ -78,18 +77,10 @@ class TestCheckPointsPayment(LoyaltyPointsCommon):
         super().setUpClass()
         cls.company.write({"loyalty_points_value": 0.5, "loyalty_points_max_redeem_share": 50})
         cls.config = cls.env["pos.config"].create({"name": "Loyalty Shop"})
-        # A till's user: an internal user with the POS user rights, nothing more.
-        cls.pos_cashier = new_test_user(
-            cls.env,
-            login="lp_pos_cashier",
-            groups="base.group_user,point_of_sale.group_pos_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
         cls._book(cls.account, "earn", 100, expiry_days=30)  # worth 50.00
 
     def _check(self, amount, total, partner=None):
-        partner = (partner or self.customer).with_user(self.pos_cashier)
+        partner = (partner or self.customer).with_user(self.cashier)
         return partner.loyalty_points_check_payment(self.config.id, amount, total)
 
     def test_payment_within_balance_and_share_passes(self):

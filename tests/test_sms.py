@@ -316,12 +316,7 @@ class TestSms(LoyaltyPointsCommon, SMSCase):
         Account = self.env["loyalty.points.account"]
         with self.mockSMSGateway():
             self.assertEqual(Account._cron_warn_expiring_points(batch_size=2), 3)
-            try:
-                with self.env.cr.savepoint():  # the next batch is killed mid-way
-                    Account._cron_warn_expiring_points(batch_size=2)
-                    raise KeyboardInterrupt
-            except KeyboardInterrupt:
-                self.env.invalidate_all()
+            self._run_killed_batch(Account._cron_warn_expiring_points, batch_size=2)
             self._warn_all(batch_size=2)
             self._warn_all(batch_size=2)
         sms = self._sms_of(customers)
