@@ -39,6 +39,7 @@
             "loyalty_points/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "demo": [
         "demo/res_company_demo.xml",
         "demo/product_pricelist_demo.xml",

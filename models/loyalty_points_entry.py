@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -58,6 +59,9 @@ class LoyaltyPointsEntry(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
+    )
+    reversal_entry_ids = fields.One2many(
+        "loyalty.points.entry", "reversed_entry_id", string="Reversed By", readonly=True
     )
     note = fields.Char(readonly=True)
     user_id = fields.Many2one(
@@ -193,6 +197,102 @@ class LoyaltyPointsEntry(models.Model):
             )
         self._set_remaining(remaining)
         self.env["loyalty.points.account"]._add_to_balance(balance_deltas)
+
+    # ------------------------------------------------------------------
+    # the ledger's API: keys and reversals
+
+    @api.model
+    def _idempotency_key(self, *parts):
+        """The idempotency key of an entry: its parts joined by colons, e.g.
+        ``earn:<order id>:<program id>``. Parts are what nobody can change after
+        the fact (record ids, never a client's uuid). The expiry job's SQL
+        builds the same form (``expire:<lot id>``)."""
+        return ":".join(str(part) for part in parts)
+
+    def _reversible_points(self):
+        """{entry: points of it not reversed yet} (> 0), from the journal."""
+        done = defaultdict(float)
+        for reversal in self.reversal_entry_ids:
+            done[reversal.reversed_entry_id] += abs(reversal.points)
+        return {entry: round_points(abs(entry.points) - done[entry]) for entry in self}
+
+    def _prepare_reversal_vals(self, points, key, **vals):
+        """Values of the entries that reverse ``points`` (> 0) of these entries,
+        in order, never more than is left of each to reverse.
+
+        A lot (positive entry) is reversed by one negative ``reversal``, taken
+        first from the lot itself. A debit (a redeem) is reversed by giving the
+        points back: one positive ``reversal`` per lot it was taken from, with
+        that lot's expiry (a give-back never extends a lot's life), the
+        latest-expiring first; points it took from no lot (an overdraft) come
+        back with the company's default validity.
+
+        :param key: tuple, the first parts of the idempotency keys (the event,
+            e.g. ``("reversal", refund order id)``); the entry (and the lot)
+            ids complete them.
+        :param vals: more values for every entry (note, pos_order_id, ...)
+        """
+        left = round_points(points)
+        vals_list = []
+        rooms = self._reversible_points()
+        for entry in self:
+            back = min(rooms[entry], left)
+            if back <= 0:
+                continue
+            left = round_points(left - back)
+            common = {
+                "account_id": entry.account_id.id,
+                "kind": "reversal",
+                "reversed_entry_id": entry.id,
+                "program_id": entry.program_id.id,
+                **vals,
+            }
+            if entry.points > 0:
+                vals_list.append(
+                    {
+                        **common,
+                        "points": -back,
+                        "idempotency_key": self._idempotency_key(*key, entry.id),
+                    }
+                )
+                continue
+            for lot_id, expiry, part in entry._giveback_parts(back):
+                vals_list.append(
+                    {
+                        **common,
+                        "points": part,
+                        "expiry_date": expiry,
+                        "idempotency_key": self._idempotency_key(*key, entry.id, lot_id),
+                    }
+                )
+        return vals_list
+
+    def _giveback_parts(self, points):
+        """[(lot id or 0, expiry date, points)]: how ``points`` more of this debit
+        come back. The lots it took are given back the latest-expiring first,
+        after what earlier give-backs returned; what no lot covered comes back
+        last, with the company's default validity."""
+        self.ensure_one()
+        taken = defaultdict(float)
+        for allocation in self.debit_allocation_ids:
+            taken[allocation.credit_entry_id] += allocation.points
+        lots = sorted(taken, key=lambda lot: (lot.expiry_date or date.max, lot.id), reverse=True)
+        uncovered = round_points(-self.points - sum(taken.values()))
+        sources = [(lot.id, lot.expiry_date, taken[lot]) for lot in lots]
+        if uncovered > 0:
+            day = fields.Date.context_today(self)
+            sources.append((0, self.company_id._loyalty_points_default_expiry(day), uncovered))
+        skip = sum(reversal.points for reversal in self.reversal_entry_ids)
+        parts = []
+        left = points
+        for lot_id, expiry, available in sources:
+            skipped = min(skip, available)
+            skip = round_points(skip - skipped)
+            part = min(round_points(available - skipped), left)
+            if part > 0:
+                parts.append((lot_id, expiry, part))
+                left = round_points(left - part)
+        return parts
 
     def _plan_debit(self, open_lots):
         """Plan which lots this negative entry takes its points from.

@@ -1,14 +1,19 @@
 import logging
 from collections import defaultdict
 
-import psycopg2
-
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools import (
     POINTS_DIGITS,
     LineSpec,
+    earning_base,
+    is_ledger,
+    ledger_context,
     line_points,
+    never_block,
+    points_paid,
+    refund_reversal,
     resolve_program,
     round_down,
     round_points,
@@ -17,15 +22,35 @@ from ..tools import (
 
 _logger = logging.getLogger(__name__)
 
-# Values the till may never set: the server computes them.
-_SERVER_ONLY_ORDER_FIELDS = (
-    "loyalty_points_earned",
-    "loyalty_points_redeemed",
-    "loyalty_points_balance",
-    "loyalty_points_tier_id",
-    "loyalty_points_entry_ids",
+# Fields only the ledger writes: the till's payload loses them, and a write or
+# create that sets them outside the ledger is refused, for everyone.
+LEDGER_ORDER_FIELDS = frozenset(
+    {
+        "loyalty_points_earned",
+        "loyalty_points_redeemed",
+        "loyalty_points_balance",
+        "loyalty_points_tier_id",
+        "loyalty_points_entry_ids",
+        "loyalty_points_booked",
+        "loyalty_points_account_id",
+        "loyalty_points_date",
+        "loyalty_points_amount",
+    }
 )
-_SERVER_ONLY_LINE_FIELDS = ("loyalty_points", "loyalty_program_id")
+
+
+def check_ledger_fields(records, vals_list, ledger_fields):
+    """Refuse ``vals_list`` that set fields of ``ledger_fields`` outside the ledger."""
+    if is_ledger(records.env.context):
+        return
+    forged = sorted({name for vals in vals_list for name in vals if name in ledger_fields})
+    if forged:
+        raise AccessError(
+            records.env._(
+                "Loyalty points are decided by the server: %(fields)s cannot be set.",
+                fields=", ".join(forged),
+            )
+        )
 
 
 class PosOrder(models.Model):
@@ -55,30 +80,64 @@ class PosOrder(models.Model):
     loyalty_points_tier_id = fields.Many2one(
         "loyalty.points.tier", string="Tier after Order", readonly=True, copy=False
     )
+    loyalty_points_booked = fields.Boolean(
+        string="Loyalty Booked",
+        readonly=True,
+        copy=False,
+        help="The server booked the loyalty points of this paid order: it never does it twice.",
+    )
+    loyalty_points_account_id = fields.Many2one(
+        "loyalty.points.account",
+        string="Loyalty Account",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The account the order was booked to: its turnover counts there.",
+    )
+    loyalty_points_date = fields.Date(
+        string="Loyalty Date",
+        readonly=True,
+        copy=False,
+        help="The day the order counts for loyalty: its date, kept within its session.",
+    )
+    loyalty_points_amount = fields.Float(
+        string="Loyalty Turnover",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="What the order adds to the customer's turnover, in the company currency, "
+        "as the server values its lines (negative for a refund).",
+    )
 
     @api.depends("loyalty_points_entry_ids.points", "loyalty_points_entry_ids.kind")
     def _compute_loyalty_points(self):
         for order in self:
             earned = redeemed = 0.0
             for entry in order.loyalty_points_entry_ids:
-                if entry.kind == "earn" or (
-                    entry.kind == "reversal" and entry.reversed_entry_id.kind == "earn"
-                ):
-                    earned += entry.points
-                elif entry.kind == "redeem" or (
-                    entry.kind == "reversal" and entry.reversed_entry_id.kind == "redeem"
-                ):
+                origin = entry.reversed_entry_id.kind if entry.kind == "reversal" else entry.kind
+                if origin == "redeem":
                     redeemed -= entry.points
+                elif origin in ("earn", "reversal"):
+                    earned += entry.points
             order.loyalty_points_earned = round_points(earned)
             order.loyalty_points_redeemed = round_points(redeemed)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_ledger_fields(self, vals_list, LEDGER_ORDER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_ledger_fields(self, [vals], LEDGER_ORDER_FIELDS)
+        return super().write(vals)
+
     @api.model
     def _process_order(self, order, existing_order):
-        for key in _SERVER_ONLY_ORDER_FIELDS:
+        for key in LEDGER_ORDER_FIELDS:
             order.pop(key, None)
         for line in order.get("lines") or []:
-            if isinstance(line, (list, tuple)) and len(line) == 3 and isinstance(line[2], dict):
-                for key in _SERVER_ONLY_LINE_FIELDS:
+            if isinstance(line, list | tuple) and len(line) == 3 and isinstance(line[2], dict):
+                for key in self.env["pos.order.line"]._LEDGER_FIELDS:
                     line[2].pop(key, None)
         return super()._process_order(order, existing_order)
 
@@ -87,149 +146,275 @@ class PosOrder(models.Model):
         self._loyalty_points_book()
         return res
 
+    # ------------------------------------------------------------------
+    # booking
+
     def _loyalty_points_book(self):
-        """Book the loyalty points of paid orders, in this transaction.
-
-        A loyalty problem never blocks a sale: an unexpected error is logged
-        and rolled back to a savepoint, and the order is recorded all the same.
-        Database concurrency errors do propagate, for Odoo to retry the sync.
-        """
+        """Book the loyalty points of paid orders, once per order, in this
+        transaction. A loyalty problem never blocks a sale: see ``never_block``."""
         for order in self:
-            if order.state not in ("paid", "done", "invoiced") or not order.partner_id:
+            if not order._loyalty_points_claim():
                 continue
-            try:
-                with self.env.cr.savepoint():
-                    order._loyalty_points_book_order()
-            except psycopg2.DatabaseError:
-                raise
-            except Exception:
-                _logger.exception("Loyalty points of POS order %s could not be booked", order.name)
+            moment = order._loyalty_points_moment()
+            ledger = order.sudo().with_context(**ledger_context())
+            with never_block(self.env.cr, f"booking of POS order {order.name}") as outcome:
+                ledger._loyalty_points_book_order(moment)
+            if outcome.failed:
+                ledger._loyalty_points_alert(
+                    self.env._("Loyalty points not booked"),
+                    self.env._(
+                        "The loyalty points of order %(order)s could not be booked "
+                        "(%(error)s). The sale is recorded; book the points by hand.",
+                        order=order.name,
+                        error=outcome.error,
+                    ),
+                )
 
-    def _loyalty_points_book_order(self):
+    def _loyalty_points_claim(self):
+        """Mark this paid order as booked, atomically; False if it already was
+        (a replay, a second call of ``action_pos_order_paid``) or is not paid."""
         self.ensure_one()
-        order = self.sudo()
-        account = (
-            self.env["loyalty.points.account"]
-            .sudo()
-            ._get_or_create(order.partner_id, order.company_id)
+        self.flush_recordset(["state"])
+        self.env.cr.execute(
+            """
+            UPDATE pos_order SET loyalty_points_booked = TRUE
+             WHERE id = %s AND NOT COALESCE(loyalty_points_booked, FALSE)
+               AND state IN ('paid', 'done', 'invoiced')
+            RETURNING id
+            """,
+            [self.id],
         )
-        account._lock_for_update()
+        claimed = bool(self.env.cr.fetchone())
+        self.invalidate_recordset(["loyalty_points_booked"])
+        return claimed
+
+    def _loyalty_points_moment(self):
+        """When the order counts for loyalty: its date, kept between the opening
+        of its session and now. The till's clock decides nothing else: a
+        backdated or future order is clamped, and the clamp is logged. Data
+        loaded by the superuser (history imports, demo) keeps its dates."""
+        self.ensure_one()
+        moment = self.date_order or fields.Datetime.now()
+        if self.env.su:
+            return moment
+        session = self.session_id
+        earliest = max(filter(None, [session.start_at, session.create_date])) if session else None
+        latest = fields.Datetime.now()
+        clamped = min(max(moment, earliest or moment), latest)
+        if clamped != moment:
+            _logger.warning(
+                "Loyalty points: order %s is dated %s, outside its session (%s to %s); "
+                "it counts on %s",
+                self.name,
+                moment,
+                earliest,
+                latest,
+                clamped,
+            )
+        return clamped
+
+    def _loyalty_points_book_order(self, moment):
+        """Redeem, earn and reverse the points of this paid order (as the ledger)."""
+        self.ensure_one()
+        company = self.session_id.config_id.company_id or self.company_id
+        day = fields.Date.context_today(self, moment)
+        amounts = self._loyalty_points_amounts(company, day)
+        Entry = self.env["loyalty.points.entry"]
+        account = self.env["loyalty.points.account"]
+        if self.partner_id:
+            account = account._get_or_create(self.partner_id, company)
+        reversal_vals = self._loyalty_points_reversal_vals(company)
+        # the refunded orders' accounts, whoever the refund's customer is
+        originals = Entry.browse({vals["reversed_entry_id"] for vals in reversal_vals})
+        (account | originals.account_id)._lock_for_update()
         balance_before = account.balance
         vals_list = [
-            *order._loyalty_points_redeem_vals(account),
-            *order._loyalty_points_earn_vals(account),
-            *order._loyalty_points_reversal_vals(account),
+            *self._loyalty_points_redeem_vals(account, company, amounts),
+            *self._loyalty_points_earn_vals(account, company, day, amounts),
+            *reversal_vals,
         ]
-        for vals in vals_list:  # the journal is dated by the sale, even if synced late
-            vals.setdefault("date", order.date_order)
-        entries = self.env["loyalty.points.entry"].sudo().create(vals_list)
-        if account.balance < 0 and entries.filtered(lambda e: e.points < 0):
-            account._notify_overdraft(order, balance_before)
-        account._update_tiers()
-        order.write(
+        for vals in vals_list:  # the journal is dated by the sale
+            vals.setdefault("date", moment)
+            vals.setdefault("pos_order_id", self.id)
+        entries = Entry.create(vals_list)
+        turnover_account = account or originals.account_id[:1]
+        self.write(
             {
-                "loyalty_points_balance": account.balance,
-                "loyalty_points_tier_id": account.tier_id.id,
+                "loyalty_points_date": day,
+                "loyalty_points_account_id": turnover_account.id,
+                "loyalty_points_amount": company.currency_id.round(
+                    amounts["sale_total"] + amounts["refund_total"]
+                )
+                if turnover_account
+                else 0.0,
             }
         )
-        earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
-        if earned > 0:
-            account._notify_points_earned(order, earned)
+        self._loyalty_points_check_redeem(account, company, amounts, balance_before)
+        for reversed_account in entries.filtered("reversed_entry_id").account_id:
+            if reversed_account.balance < 0:
+                moved = sum(
+                    entries.filtered(lambda e, a=reversed_account: e.account_id == a).mapped(
+                        "points"
+                    )
+                )
+                reversed_account._notify_overdraft(self, reversed_account.balance - moved)
+        (account | turnover_account | originals.account_id)._update_tiers()
+        if account:
+            self.write(
+                {
+                    "loyalty_points_balance": account.balance,
+                    "loyalty_points_tier_id": account.tier_id.id,
+                }
+            )
+            earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
+            if earned > 0:
+                account._notify_points_earned(self, earned)
         return entries
+
+    def _loyalty_points_alert(self, summary, note, account=None):
+        """A to-do for a manager about this order: on the customer's account,
+        else on the order's session. Never blocks the sale."""
+        target = account or self.session_id
+        with never_block(self.env.cr, f"loyalty alert on {target}"):
+            manager = self.env["loyalty.points.account"]._loyalty_points_manager(
+                self.session_id.config_id.company_id or self.company_id
+            )
+            target.sudo().activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, note=note, user_id=manager.id
+            )
+
+    # ------------------------------------------------------------------
+    # the server's view of the order
+
+    def _loyalty_points_amounts(self, company, day):
+        """What the server makes of this order, in the company currency on ``day``.
+
+        Line amounts are recomputed from product, quantity, price and taxes (the
+        till's totals are not read); payments are what the till recorded.
+        :return: dict: ``lines`` {line: amount}, ``sale_total`` (lines that are
+            not refunds of earlier lines), ``refund_total``, ``paid_points``
+            (points payments, negative when points are given back),
+            ``paid_other`` and ``base`` (see ``tools.earning_base``).
+        """
+        self.ensure_one()
+        rate = self.env["res.currency"]._get_conversion_rate(
+            self.currency_id, company.currency_id, company, day
+        )
+        lines = {
+            line: line._compute_amount_line_all()["price_subtotal_incl"] * rate
+            for line in self.lines
+        }
+        points_methods = self.payment_ids.filtered("payment_method_id.is_loyalty_points")
+        amounts = {
+            "lines": lines,
+            "sale_total": sum(a for line, a in lines.items() if not line.refunded_orderline_id),
+            "refund_total": sum(a for line, a in lines.items() if line.refunded_orderline_id),
+            "paid_points": sum(points_methods.mapped("amount")) * rate,
+            "paid_other": sum((self.payment_ids - points_methods).mapped("amount")) * rate,
+        }
+        amounts["base"] = earning_base(
+            amounts["sale_total"],
+            amounts["refund_total"],
+            amounts["paid_other"],
+            amounts["paid_points"],
+        )
+        return amounts
 
     # ------------------------------------------------------------------
     # redemption
 
-    def _loyalty_points_payments(self):
-        return self.payment_ids.filtered(lambda p: p.payment_method_id.is_loyalty_points)
-
-    def _loyalty_points_redeem_vals(self, account):
-        """A ``redeem`` entry for the points payments of this order, and a
-        ``reversal`` giving points back for points payments refunded."""
-        payments = self._loyalty_points_payments()
-        if not payments:
-            return []
-        point_value = self.company_id.loyalty_points_value
-        paid = sum(payments.filtered(lambda p: p.amount > 0).mapped("amount"))
-        refunded = -sum(payments.filtered(lambda p: p.amount < 0).mapped("amount"))
-        vals_list = []
-        if paid > 0:
-            vals_list.append(
+    def _loyalty_points_redeem_vals(self, account, company, amounts):
+        """A ``redeem`` entry for what the order paid with points, and give-backs
+        for the points payments refunded (never more than the refunded orders
+        redeemed, back into the accounts they came from)."""
+        paid = amounts["paid_points"]
+        Entry = self.env["loyalty.points.entry"]
+        if paid > 0 and account:
+            return [
                 {
                     "account_id": account.id,
                     "kind": "redeem",
-                    "points": -round_points(paid / point_value),
-                    "pos_order_id": self.id,
-                    "idempotency_key": f"redeem:{self.uuid}",
+                    "points": -points_paid(paid, company.loyalty_points_value),
+                    "idempotency_key": Entry._idempotency_key("redeem", self.id),
                 }
+            ]
+        if paid < 0:
+            redeems = Entry.search(
+                [
+                    ("pos_order_id", "in", self.lines.refunded_orderline_id.order_id.ids),
+                    ("kind", "=", "redeem"),
+                ],
+                order="id",
             )
-        if refunded > 0:
-            vals_list += self._loyalty_points_giveback_vals(account, refunded / point_value)
-        return vals_list
+            return redeems._prepare_reversal_vals(
+                round_points(-paid / company.loyalty_points_value),
+                key=("giveback", self.id),
+                note=self.env._("Points payment refunded: %(order)s", order=self.name),
+            )
+        return []
 
-    def _loyalty_points_giveback_vals(self, account, points):
-        """Give back up to ``points`` redeemed on the refunded orders, never more
-        than they redeemed. The points come back with the latest expiry of the
-        lots they were taken from."""
-        Entry = self.env["loyalty.points.entry"].sudo()
-        redeems = Entry.search(
-            [
-                ("pos_order_id", "in", self.lines.refunded_orderline_id.order_id.ids),
-                ("account_id", "=", account.id),
-                ("kind", "=", "redeem"),
-            ],
-            order="id",
-        )
-        given_back = dict(
-            Entry._read_group(
-                [("reversed_entry_id", "in", redeems.ids), ("kind", "=", "reversal")],
-                ["reversed_entry_id"],
-                ["points:sum"],
+    def _loyalty_points_check_redeem(self, account, company, amounts, balance_before):
+        """Points payments the till should have refused are recorded all the
+        same (a sale is never lost) and a manager is told which case it was."""
+        paid = amounts["paid_points"]
+        if paid <= 0:
+            return
+        value = company.currency_id
+        if not account:
+            self._loyalty_points_alert(
+                self.env._("Points payment without a customer"),
+                self.env._(
+                    "Order %(order)s was paid %(amount)s with loyalty points but has no "
+                    "customer: no account was charged.",
+                    order=self.name,
+                    amount=value.round(paid),
+                ),
             )
-        )
-        vals_list = []
-        left = round_points(points)
-        for redeem in redeems:
-            room = round_points(-redeem.points - given_back.get(redeem, 0.0))
-            back = min(room, left)
-            if back <= 0:
-                continue
-            lots = redeem.debit_allocation_ids.credit_entry_id
-            expiry = False
-            if lots and all(lots.mapped("expiry_date")):
-                expiry = max(lots.mapped("expiry_date"))
-            elif not lots:
-                expiry = self.company_id._loyalty_points_default_expiry(self._loyalty_points_day())
-            vals_list.append(
-                {
-                    "account_id": account.id,
-                    "kind": "reversal",
-                    "points": back,
-                    "expiry_date": expiry,
-                    "reversed_entry_id": redeem.id,
-                    "pos_order_id": self.id,
-                    "note": self.env._("Points payment refunded: %(order)s", order=self.name),
-                    "idempotency_key": f"giveback:{self.uuid}:{redeem.id}",
-                }
+            return
+        points = points_paid(paid, company.loyalty_points_value)
+        share = company.loyalty_points_max_redeem_share
+        total = max(amounts["sale_total"], 0.0)
+        if points > max(balance_before, 0.0):
+            self._loyalty_points_alert(
+                self.env._("Points payment beyond the balance"),
+                self.env._(
+                    "Order %(order)s paid %(points)s points but %(partner)s had %(balance)s: "
+                    "the account is overdrawn. Either two tills spent the same points at "
+                    "once, or the till skipped the balance check. Later earnings pay the "
+                    "shortfall back first.",
+                    order=self.name,
+                    points=points,
+                    partner=account.partner_id.display_name,
+                    balance=balance_before,
+                ),
+                account=account,
             )
-            left = round_points(left - back)
-        return vals_list
+        elif value.compare_amounts(paid, total * share / 100.0) > 0:
+            self._loyalty_points_alert(
+                self.env._("Points payment beyond the allowed share"),
+                self.env._(
+                    "Order %(order)s paid %(amount)s of %(total)s with points, more than "
+                    "the %(share)s %% allowed: the till skipped the check.",
+                    order=self.name,
+                    amount=value.round(paid),
+                    total=value.round(total),
+                    share=share,
+                ),
+                account=account,
+            )
 
     # ------------------------------------------------------------------
     # earning
 
-    def _loyalty_points_day(self):
-        return fields.Date.context_today(self, self.date_order)
-
-    def _loyalty_points_earning_lines(self):
-        """Lines that can earn: sold (not refunded) products that are not excluded."""
+    def _loyalty_points_earning_lines(self, amounts):
+        """Lines that can earn: sold (not refunded) products, worth something."""
         return self.lines.filtered(
             lambda line: (
-                line.qty > 0 and not line.refunded_orderline_id and line.price_subtotal_incl > 0
+                line.qty > 0 and not line.refunded_orderline_id and amounts["lines"][line] > 0
             )
         )
 
-    def _loyalty_points_line_spec(self, line, factor):
+    def _loyalty_points_line_spec(self, line, amount, qty):
         partner = self.partner_id.commercial_partner_id
         return LineSpec(
             partner_id=partner.id,
@@ -237,41 +422,41 @@ class PosOrder(models.Model):
             product_id=line.product_id.id,
             product_category_id=line.product_id.categ_id.id,
             pos_config_id=self.config_id.id,
-            amount=line.price_subtotal_incl * factor,
-            qty=line.qty * factor,
+            amount=amount,
+            qty=qty,
         )
 
-    def _loyalty_points_earn_vals(self, account):
+    def _loyalty_points_earn_vals(self, account, company, day, amounts):
         """One lot per program that earns on this order, and the points of each line.
 
-        Earning is computed on what the customer paid by means other than
-        points, spread over the lines in proportion to their amount; points are
+        Earning is computed on the server's earning base (``tools.earning_base``),
+        spread over the lines in proportion to their amount; points are
         multiplied by the tier's multiplier and rounded down per program.
         """
-        lines = self._loyalty_points_earning_lines()
-        if not lines:
+        if not account:
             return []
-        company = self.company_id
-        sold = sum(lines.mapped("price_subtotal_incl"))
-        paid_with_points = sum(
-            self._loyalty_points_payments().filtered(lambda p: p.amount > 0).mapped("amount")
-        )
-        factor = max(sold - paid_with_points, 0.0) / sold
-        day = self._loyalty_points_day()
-        Program = self.env["loyalty.points.program"].sudo().with_company(company)
+        lines = self._loyalty_points_earning_lines(amounts)
+        sold = sum(amounts["lines"][line] for line in lines)
+        if not lines or not amounts["base"]:
+            return []
+        factor = min(amounts["base"] / sold, 1.0)
+        Program = self.env["loyalty.points.program"].with_company(company)
         programs = Program._get_program_candidates(company, day)
-        if not programs or not factor:
+        if not programs:
             return []
         specs = programs._to_spec()
         point_value = company.loyalty_points_value
         raw_by_program = defaultdict(list)  # program id: [(line, raw points)]
         for line in lines.filtered(lambda line: not line.product_id.loyalty_points_excluded):
-            spec = self._loyalty_points_line_spec(line, factor)
+            spec = self._loyalty_points_line_spec(
+                line, amounts["lines"][line] * factor, line.qty * factor
+            )
             program = resolve_program(specs, spec, point_value, company.loyalty_points_best_program)
             if program:
                 raw_by_program[program.id].append((line, line_points(program, spec, point_value)))
         multiplier = account.tier_id.earn_multiplier or 1.0
         rounding = company.loyalty_points_rounding
+        Entry = self.env["loyalty.points.entry"]
         vals_list = []
         for program in programs.filtered(lambda p: p.id in raw_by_program):
             line_raws = raw_by_program[program.id]
@@ -280,7 +465,13 @@ class PosOrder(models.Model):
                 continue
             parts = spread(total, [raw for _line, raw in line_raws], rounding)
             for (line, _raw), part in zip(line_raws, parts, strict=True):
-                line.write({"loyalty_points": part, "loyalty_program_id": program.id})
+                line.write(
+                    {
+                        "loyalty_points": part,
+                        "loyalty_program_id": program.id,
+                        "loyalty_points_qty": line.qty,
+                    }
+                )
             vals_list.append(
                 {
                     "account_id": account.id,
@@ -290,8 +481,7 @@ class PosOrder(models.Model):
                     if program.validity_days
                     else False,
                     "program_id": program.id,
-                    "pos_order_id": self.id,
-                    "idempotency_key": f"earn:{self.uuid}:{program.id}",
+                    "idempotency_key": Entry._idempotency_key("earn", self.id, program.id),
                 }
             )
         return vals_list
@@ -299,59 +489,59 @@ class PosOrder(models.Model):
     # ------------------------------------------------------------------
     # refunds
 
-    def _loyalty_points_reversal_vals(self, account):
+    def _loyalty_points_reversal_vals(self, company):
         """Reverse the points the refunded lines earned, in proportion to the
-        refunded quantity, never more than they earned: one ``reversal`` per lot."""
+        refunded quantity, never more than they earned, in the account of the
+        original order whoever the refund's customer is: one ``reversal`` per lot.
+
+        Only the server's record of each original line counts (its points, the
+        quantity that earned them, what earlier refunds took back)."""
         refunds = self.lines.filtered(
-            lambda line: line.qty < 0 and line.refunded_orderline_id.loyalty_points > 0
+            lambda line: (
+                line.qty < 0
+                and line.refunded_orderline_id.loyalty_points > 0
+                and line.refunded_orderline_id.product_id == line.product_id
+            )
         )
         if not refunds:
             return []
         originals = refunds.refunded_orderline_id
-        lots = (
-            self.env["loyalty.points.entry"]
-            .sudo()
-            .search(
-                [
-                    ("pos_order_id", "in", originals.order_id.ids),
-                    ("account_id", "=", account.id),
-                    ("kind", "=", "earn"),
-                ]
-            )
+        lots = self.env["loyalty.points.entry"].search(
+            [("pos_order_id", "in", originals.order_id.ids), ("kind", "=", "earn")]
         )
         lot_of = {(lot.pos_order_id.id, lot.program_id.id): lot for lot in lots}
-        rounding = self.company_id.loyalty_points_rounding
+        rounding = company.loyalty_points_rounding
         by_lot = defaultdict(float)
         for line in refunds:
             original = line.refunded_orderline_id
             lot = lot_of.get((original.order_id.id, original.loyalty_program_id.id))
             if not lot:
                 continue
-            earlier = original.refund_orderline_ids - line
-            already = -sum(earlier.mapped("loyalty_points"))
-            room = round_points(original.loyalty_points - already)
-            refunded_qty = -sum(original.refund_orderline_ids.mapped("qty"))
-            if refunded_qty >= original.qty:
-                points = room
-            else:
-                share = original.loyalty_points * -line.qty / original.qty
-                points = min(round_points(round(share / rounding) * rounding), room)
+            points = refund_reversal(
+                original.loyalty_points,
+                original.loyalty_points_qty,
+                original.loyalty_points_reversed,
+                original.loyalty_points_refunded_qty,
+                -line.qty,
+                rounding,
+            )
+            original.write(
+                {
+                    "loyalty_points_reversed": original.loyalty_points_reversed + points,
+                    "loyalty_points_refunded_qty": original.loyalty_points_refunded_qty - line.qty,
+                }
+            )
             if points <= 0:
                 continue
             line.write(
                 {"loyalty_points": -points, "loyalty_program_id": original.loyalty_program_id.id}
             )
             by_lot[lot] += points
-        return [
-            {
-                "account_id": account.id,
-                "kind": "reversal",
-                "points": -round_points(points),
-                "reversed_entry_id": lot.id,
-                "program_id": lot.program_id.id,
-                "pos_order_id": self.id,
-                "note": self.env._("Refund %(order)s", order=self.name),
-                "idempotency_key": f"reversal:{self.uuid}:{lot.id}",
-            }
-            for lot, points in by_lot.items()
-        ]
+        vals_list = []
+        for lot, points in by_lot.items():
+            vals_list += lot._prepare_reversal_vals(
+                points,
+                key=("reversal", self.id),
+                note=self.env._("Refund %(order)s", order=self.name),
+            )
+        return vals_list

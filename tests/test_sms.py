@@ -11,7 +11,8 @@ from odoo.addons.sms.tests.common import SMSCase
 from ..tools import mobile_e164
 from .common import LoyaltyPointsCommon
 
-ACCOUNT_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_account"
+ACCOUNT_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_account_notify"
+GUARD_LOGGER = "odoo.addons.loyalty_points.tools.guard"
 # Odoo names its level 25 "INFO": levels are given as numbers.
 
 
@@ -160,7 +161,7 @@ class TestSms(LoyaltyPointsCommon, SMSCase):
 
     def test_points_earned_never_raises(self):
         self.template_earned.body = "{{ object.no_such_field }}"
-        with self.mockSMSGateway(), self.assertLogs(ACCOUNT_LOGGER, logging.ERROR) as logs:
+        with self.mockSMSGateway(), self.assertLogs(GUARD_LOGGER, logging.ERROR) as logs:
             self.account._notify_points_earned(self._new_order(100.0), 10.0)
         self.assertIn("could not be queued", logs.output[0])
         self.assertFalse(self._sms_of(self.customer))

@@ -15,7 +15,10 @@ class LoyaltyPointsAdjust(models.TransientModel):
         "loyalty.points.account", required=True, readonly=True, check_company=True
     )
     company_id = fields.Many2one(related="account_id.company_id")
-    balance = fields.Float(related="account_id.balance", string="Current Balance")
+    # read with the user's rights: a manager of another company reads nothing
+    balance = fields.Float(
+        related="account_id.balance", string="Current Balance", compute_sudo=False
+    )
     points = fields.Float(
         digits=POINTS_DIGITS,
         required=True,
@@ -50,6 +53,8 @@ class LoyaltyPointsAdjust(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("point_of_sale.group_pos_manager"):
             raise UserError(self.env._("Only Point of Sale managers can adjust loyalty points."))
+        # the account must be one the user may manage: one of the user's companies
+        self.account_id.check_access("write")
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(self.env._("Give a reason for the adjustment."))

@@ -1,0 +1,130 @@
+from odoo import api, fields, models
+from odoo.tools import SQL, format_amount
+
+
+class LoyaltyPointsAccount(models.Model):
+    """Tiers and turnover of loyalty accounts."""
+
+    _inherit = "loyalty.points.account"
+
+    tier_id = fields.Many2one(
+        "loyalty.points.tier",
+        readonly=True,
+        index=True,
+        check_company=True,
+    )
+    turnover = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Paid POS orders net of refunds within the company's tier window.",
+    )
+    tier_checked_date = fields.Date(readonly=True, copy=False)
+    previous_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        readonly=True,
+        help="The pricelist chosen for the customer before a tier's discount card replaced it.",
+    )
+
+    def _compute_turnovers(self):
+        """{account id: turnover}: what the POS orders booked to the account
+        added, refunds taken off, within the company's tier window (0 months:
+        the whole history), as the server valued them in the company currency
+        (``pos.order.loyalty_points_amount``) on their loyalty date."""
+        self.env["pos.order"].flush_model(
+            ["loyalty_points_account_id", "loyalty_points_amount", "loyalty_points_date"]
+        )
+        turnovers = dict.fromkeys(self.ids, 0.0)
+        today = fields.Date.context_today(self)
+        for company, accounts in self.grouped("company_id").items():
+            months = company.loyalty_points_tier_months
+            since = fields.Date.subtract(today, months=months) if months else None
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT loyalty_points_account_id, SUM(loyalty_points_amount)
+                      FROM pos_order
+                     WHERE loyalty_points_account_id IN %(accounts)s
+                       AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)
+                  GROUP BY loyalty_points_account_id
+                    """,
+                    since=since,
+                    accounts=tuple(accounts.ids),
+                )
+            )
+            turnovers.update(
+                (account_id, float(total)) for account_id, total in self.env.cr.fetchall()
+            )
+        return turnovers
+
+    def _update_tiers(self):
+        """Recompute turnover and tier of these accounts; apply tier changes:
+        the discount card (pricelist), the chatter (tracking) and the SMS."""
+        if not self:
+            return
+        turnovers = self._compute_turnovers()
+        Tier = self.env["loyalty.points.tier"].sudo()
+        tiers_of = {
+            company: Tier.search([("company_id", "=", company.id)]) for company in self.company_id
+        }
+        for account in self:
+            turnover = turnovers.get(account.id, 0.0)
+            tier = Tier._tier_for_turnover(tiers_of[account.company_id], turnover)
+            vals = {}
+            if account.currency_id.compare_amounts(account.turnover, turnover):
+                vals["turnover"] = turnover
+            old_tier = account.tier_id
+            if tier != old_tier:
+                vals["tier_id"] = tier.id
+            if not vals:
+                continue
+            account.write(vals)
+            if tier != old_tier:
+                account.message_post(
+                    body=self.env._(
+                        "Tier changed from %(old)s to %(new)s (turnover %(turnover)s).",
+                        old=old_tier.name or self.env._("none"),
+                        new=tier.name or self.env._("none"),
+                        turnover=format_amount(self.env, turnover, account.currency_id),
+                    )
+                )
+                account._apply_tier_pricelist(old_tier)
+                account._notify_tier_changed(old_tier)
+
+    def _apply_tier_pricelist(self, old_tier):
+        """Give the customer (and its contacts) the new tier's pricelist in this
+        company, or give back the pricelist chosen for it before a tier's
+        discount card replaced it (none: Odoo's default rules apply again)."""
+        self.ensure_one()
+        contacts = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(self.company_id)
+            .search([("commercial_partner_id", "=", self.partner_id.id)])
+        )
+        new_pricelist = self.tier_id.pricelist_id
+        if new_pricelist:
+            if not old_tier.pricelist_id:
+                self.previous_pricelist_id = (
+                    self.partner_id.with_company(self.company_id)
+                    .sudo()
+                    .specific_property_product_pricelist
+                )
+            contacts.specific_property_product_pricelist = new_pricelist
+        elif old_tier.pricelist_id:
+            contacts.filtered(
+                lambda c: c.specific_property_product_pricelist == old_tier.pricelist_id
+            ).specific_property_product_pricelist = self.previous_pricelist_id
+            self.previous_pricelist_id = False
+
+    @api.model
+    def _cron_recompute_tiers(self, batch_size=1000):
+        """Daily: turnover windows slide, so tiers are recomputed for every
+        account, ``batch_size`` accounts a run, oldest check first."""
+        today = fields.Date.context_today(self)
+        domain = ["|", ("tier_checked_date", "=", False), ("tier_checked_date", "<", today)]
+        accounts = self.search(domain, order="id", limit=batch_size)
+        accounts._update_tiers()
+        accounts.write({"tier_checked_date": today})
+        left = self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(accounts), remaining=left)
+        return left

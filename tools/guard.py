@@ -1,0 +1,52 @@
+"""Two guards of the ledger, without the ORM.
+
+``ledger_context``: the context under which the ledger writes the fields that
+hold points. Its value is a Python object that no RPC payload can carry, so a
+caller over RPC can never pass it (a plain context key could be forged).
+
+``never_block``: run loyalty work so that it never blocks a sale: only the
+errors Odoo retries propagate; anything else is rolled back to a savepoint,
+logged and reported to ``on_error``.
+"""
+
+import logging
+from contextlib import contextmanager
+
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+_logger = logging.getLogger(__name__)
+
+LEDGER_KEY = "loyalty_points_ledger"
+_LEDGER_TOKEN = object()
+
+
+def ledger_context():
+    return {LEDGER_KEY: _LEDGER_TOKEN}
+
+
+def is_ledger(context):
+    return context.get(LEDGER_KEY) is _LEDGER_TOKEN
+
+
+class NeverBlock:
+    """What ``never_block`` caught: ``failed`` and the exception."""
+
+    failed = False
+    error = None
+
+
+@contextmanager
+def never_block(cr, what):
+    """``with never_block(cr, "booking of order X") as outcome:`` run the body in
+    a savepoint; on any error but a retryable concurrency one, roll the body
+    back, log it and set ``outcome.failed``."""
+    outcome = NeverBlock()
+    try:
+        with cr.savepoint():
+            yield outcome
+    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+        raise
+    except Exception as error:
+        _logger.exception("Loyalty points: %s failed and was rolled back", what)
+        outcome.failed = True
+        outcome.error = error
