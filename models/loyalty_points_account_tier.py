@@ -41,7 +41,7 @@ class LoyaltyPointsAccount(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT loyalty_points_account_id, SUM(loyalty_points_amount)
+                    SELECT loyalty_points_account_id, COALESCE(SUM(loyalty_points_amount), 0)
                       FROM pos_order
                      WHERE loyalty_points_account_id IN %(accounts)s
                        AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)

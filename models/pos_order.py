@@ -231,6 +231,7 @@ class PosOrder(models.Model):
         vals_list = [
             *self._loyalty_points_redeem_vals(account, company, amounts),
             *self._loyalty_points_earn_vals(account, company, day, amounts),
+            *self._loyalty_points_return_vals(account, company, day, amounts),
             *reversal_vals,
         ]
         for vals in vals_list:  # the journal is dated by the sale
@@ -430,8 +431,7 @@ class PosOrder(models.Model):
         """One lot per program that earns on this order, and the points of each line.
 
         Earning is computed on the server's earning base (``tools.earning_base``),
-        spread over the lines in proportion to their amount; points are
-        multiplied by the tier's multiplier and rounded down per program.
+        spread over the lines in proportion to their amount.
         """
         if not account:
             return []
@@ -440,31 +440,15 @@ class PosOrder(models.Model):
         if not lines or not amounts["base"]:
             return []
         factor = min(amounts["base"] / sold, 1.0)
-        Program = self.env["loyalty.points.program"].with_company(company)
-        programs = Program._get_program_candidates(company, day)
-        if not programs:
-            return []
-        specs = programs._to_spec()
-        point_value = company.loyalty_points_value
-        raw_by_program = defaultdict(list)  # program id: [(line, raw points)]
-        for line in lines.filtered(lambda line: not line.product_id.loyalty_points_excluded):
-            spec = self._loyalty_points_line_spec(
-                line, amounts["lines"][line] * factor, line.qty * factor
-            )
-            program = resolve_program(specs, spec, point_value, company.loyalty_points_best_program)
-            if program:
-                raw_by_program[program.id].append((line, line_points(program, spec, point_value)))
-        multiplier = account.tier_id.earn_multiplier or 1.0
-        rounding = company.loyalty_points_rounding
+        line_amounts = [
+            (line, amounts["lines"][line] * factor, line.qty * factor) for line in lines
+        ]
         Entry = self.env["loyalty.points.entry"]
         vals_list = []
-        for program in programs.filtered(lambda p: p.id in raw_by_program):
-            line_raws = raw_by_program[program.id]
-            total = round_down(sum(raw for _line, raw in line_raws) * multiplier, rounding)
-            if not total:
-                continue
-            parts = spread(total, [raw for _line, raw in line_raws], rounding)
-            for (line, _raw), part in zip(line_raws, parts, strict=True):
+        for program, (points, parts) in self._loyalty_points_program_points(
+            account, company, day, line_amounts
+        ).items():
+            for line, part in parts:
                 line.write(
                     {
                         "loyalty_points": part,
@@ -476,12 +460,94 @@ class PosOrder(models.Model):
                 {
                     "account_id": account.id,
                     "kind": "earn",
-                    "points": total,
+                    "points": points,
                     "expiry_date": fields.Date.add(day, days=program.validity_days)
                     if program.validity_days
                     else False,
                     "program_id": program.id,
                     "idempotency_key": Entry._idempotency_key("earn", self.id, program.id),
+                }
+            )
+        return vals_list
+
+    def _loyalty_points_program_points(self, account, company, day, line_amounts):
+        """{program: (points, [(line, part)])}: what ``line_amounts`` ([(line,
+        amount, qty)], amounts > 0 in the company currency) earn, program by
+        program: the winning program of each line, the tier multiplier, rounded
+        down per program and spread back over the lines."""
+        Program = self.env["loyalty.points.program"].with_company(company)
+        programs = Program._get_program_candidates(company, day)
+        if not programs:
+            return {}
+        specs = programs._to_spec()
+        point_value = company.loyalty_points_value
+        raw_by_program = defaultdict(list)  # program id: [(line, raw points)]
+        for line, amount, qty in line_amounts:
+            if line.product_id.loyalty_points_excluded:
+                continue
+            spec = self._loyalty_points_line_spec(line, amount, qty)
+            program = resolve_program(specs, spec, point_value, company.loyalty_points_best_program)
+            if program:
+                raw_by_program[program.id].append((line, line_points(program, spec, point_value)))
+        multiplier = account.tier_id.earn_multiplier or 1.0
+        rounding = company.loyalty_points_rounding
+        result = {}
+        for program in programs.filtered(lambda p: p.id in raw_by_program):
+            line_raws = raw_by_program[program.id]
+            total = round_down(sum(raw for _line, raw in line_raws) * multiplier, rounding)
+            if total:
+                parts = spread(total, [raw for _line, raw in line_raws], rounding)
+                result[program] = (
+                    total,
+                    [(line, part) for (line, _raw), part in zip(line_raws, parts, strict=True)],
+                )
+        return result
+
+    def _loyalty_points_return_vals(self, account, company, day, amounts):
+        """Goods returned without their receipt (negative lines that refund no
+        known line) take back what they would have earned, from the customer
+        of the return, never more than the account ever earned net."""
+        returned = [
+            (line, -amounts["lines"][line], -line.qty)
+            for line in self.lines
+            if line.qty < 0 and not line.refunded_orderline_id and amounts["lines"][line] < 0
+        ]
+        value = -min(amounts["sale_total"], 0.0)
+        if not account or not returned or not value:
+            return []
+        gross = sum(amount for _line, amount, _qty in returned)
+        factor = min(value / gross, 1.0)
+        scaled = [(line, amount * factor, qty * factor) for line, amount, qty in returned]
+        Entry = self.env["loyalty.points.entry"]
+        Entry.flush_model(["points", "kind", "reversed_entry_id"])
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(SUM(entry.points), 0)
+              FROM loyalty_points_entry AS entry
+         LEFT JOIN loyalty_points_entry AS origin ON origin.id = entry.reversed_entry_id
+             WHERE entry.account_id = %s
+               AND (entry.kind = 'earn'
+                    OR (entry.kind = 'reversal' AND (origin.id IS NULL OR origin.kind = 'earn')))
+            """,
+            [account.id],
+        )
+        earned = float(self.env.cr.fetchone()[0])
+        vals_list = []
+        for program, (points, _parts) in self._loyalty_points_program_points(
+            account, company, day, scaled
+        ).items():
+            points = min(points, round_points(earned))
+            if points <= 0:
+                break
+            earned -= points
+            vals_list.append(
+                {
+                    "account_id": account.id,
+                    "kind": "reversal",
+                    "points": -points,
+                    "program_id": program.id,
+                    "note": self.env._("Return without receipt: %(order)s", order=self.name),
+                    "idempotency_key": Entry._idempotency_key("return", self.id, program.id),
                 }
             )
         return vals_list

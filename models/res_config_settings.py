@@ -1,6 +1,10 @@
 from odoo import fields, models
 
-from .loyalty_points_account_notify import SMS_TEMPLATE_EARNED, SMS_TEMPLATE_EXPIRING, SMS_TEMPLATE_TIER
+from .loyalty_points_account_notify import (
+    SMS_TEMPLATE_EARNED,
+    SMS_TEMPLATE_EXPIRING,
+    SMS_TEMPLATE_TIER,
+)
 
 # The SMS templates the settings link to, by the key their buttons pass.
 SMS_TEMPLATES = {

@@ -163,7 +163,7 @@ class TestSms(LoyaltyPointsCommon, SMSCase):
         self.template_earned.body = "{{ object.no_such_field }}"
         with self.mockSMSGateway(), self.assertLogs(GUARD_LOGGER, logging.ERROR) as logs:
             self.account._notify_points_earned(self._new_order(100.0), 10.0)
-        self.assertIn("could not be queued", logs.output[0])
+        self.assertIn("failed and was rolled back", logs.output[0])
         self.assertFalse(self._sms_of(self.customer))
         self.assertFalse(self._sms_messages(self.account))
 
