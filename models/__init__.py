@@ -13,4 +13,5 @@ from . import pos_session
 from . import pos_order
 from . import pos_order_line
 from . import product_template
+from . import product_category
 from . import sms_template

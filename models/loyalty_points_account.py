@@ -145,10 +145,41 @@ class LoyaltyPointsAccount(models.Model):
             accounts |= self.sudo().browse(row[0] for row in self.env.cr.fetchall())
         return accounts.with_env(self.env)
 
+    @api.model
+    def _get_locked(self, partner, company):
+        """The account of ``partner``'s commercial partner in ``company``,
+        created if missing, locked (see :meth:`_lock_for_update`), with its
+        balance, tier and turnover read under the lock: one query when it
+        exists, as the POS sync needs it on every order."""
+        commercial = partner.commercial_partner_id
+        for _attempt in range(2):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE loyalty_points_account
+                       SET write_date = NOW() AT TIME ZONE 'UTC', write_uid = %(uid)s
+                     WHERE partner_id = %(partner)s AND company_id = %(company)s
+                 RETURNING id, balance, tier_id, turnover
+                    """,
+                    partner=commercial.id,
+                    company=company.id,
+                    uid=self.env.uid,
+                )
+            )
+            row = self.env.cr.fetchone()
+            if row:
+                account = self.browse(row[0])
+                account.invalidate_recordset(["balance", "tier_id", "turnover", "write_date"])
+                for name, value in zip(("balance", "tier_id", "turnover"), row[1:], strict=True):
+                    value = float(value or 0.0) if name != "tier_id" else value
+                    self.env.cache.update(account, self._fields[name], [value])
+                return account
+            self._get_or_create(commercial, company)
+        raise RuntimeError("the loyalty account could not be created")
+
     def _lock_for_update(self):
         """Lock the rows of these accounts (in id order, so two transactions
-        never deadlock) and drop their cached balance: what follows reads and
-        changes the balance under the lock.
+        never deadlock) and read their balance under the lock.
 
         The row is always updated, even when the booking nets to zero: under
         REPEATABLE READ a concurrent booking of the same account then fails
@@ -165,12 +196,19 @@ class LoyaltyPointsAccount(models.Model):
                   FROM (SELECT id FROM loyalty_points_account
                          WHERE id IN %(ids)s ORDER BY id FOR NO KEY UPDATE) AS locked
                  WHERE account.id = locked.id
+             RETURNING account.id, account.balance
                 """,
                 ids=tuple(self.ids),
                 uid=self.env.uid,
             )
         )
-        self.invalidate_recordset(["balance", "write_date", "write_uid"])
+        self._set_cached_balances(self.env.cr.fetchall())
+
+    def _set_cached_balances(self, rows):
+        """Put the balances just read from the database ([(id, balance)]) in the cache."""
+        accounts = self.browse(row[0] for row in rows)
+        accounts.invalidate_recordset(["balance", "write_date", "write_uid"])
+        self.env.cache.update(accounts, self._fields["balance"], [float(row[1]) for row in rows])
 
     def _add_to_balance(self, deltas):
         """Add ``deltas`` ({account id: points}) to the stored balances, in SQL."""
@@ -187,13 +225,14 @@ class LoyaltyPointsAccount(models.Model):
                   FROM (SELECT unnest(%(ids)s) AS id,
                                unnest(%(points)s::numeric[]) AS points) AS delta
                  WHERE account.id = delta.id
+             RETURNING account.id, account.balance
                 """,
                 uid=self.env.uid,
                 ids=list(deltas),
                 points=list(deltas.values()),
             )
         )
-        self.browse(deltas).invalidate_recordset(["balance", "write_uid", "write_date"])
+        self._set_cached_balances(self.env.cr.fetchall())
 
     def _open_lots(self, exclude_ids=()):
         """{lot id: [expiry date, remaining]} of the open lots of this account."""
@@ -220,7 +259,8 @@ class LoyaltyPointsAccount(models.Model):
         """[[debit id, uncovered points]] of this account, oldest first: the
         negative entries that no lot covered when they were booked."""
         self.ensure_one()
-        self.env.flush_all()
+        self.env["loyalty.points.entry"].flush_model(["account_id", "points"])
+        self.env["loyalty.points.allocation"].flush_model(["debit_entry_id", "points"])
         self.env.cr.execute(
             SQL(
                 """

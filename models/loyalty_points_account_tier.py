@@ -56,19 +56,29 @@ class LoyaltyPointsAccount(models.Model):
             )
         return turnovers
 
-    def _update_tiers(self):
-        """Recompute turnover and tier of these accounts; apply tier changes:
-        the discount card (pricelist), the chatter (tracking) and the SMS."""
+    def _in_tier_window(self, day):
+        """Whether an order of ``day`` counts in this account's turnover today."""
+        self.ensure_one()
+        months = self.company_id.loyalty_points_tier_months
+        today = fields.Date.context_today(self)
+        return not months or day >= fields.Date.subtract(today, months=months)
+
+    def _update_tiers(self, turnovers=None):
+        """Set turnover and tier of these accounts; apply tier changes: the
+        discount card (pricelist), the chatter and the SMS.
+
+        :param turnovers: {account id: turnover}, when the caller knows them
+            (a booking adds its order to the stored turnover); by default they
+            are recomputed over the company's window.
+        """
         if not self:
             return
-        turnovers = self._compute_turnovers()
+        if turnovers is None:
+            turnovers = self._compute_turnovers()
         Tier = self.env["loyalty.points.tier"].sudo()
-        tiers_of = {
-            company: Tier.search([("company_id", "=", company.id)]) for company in self.company_id
-        }
         for account in self:
             turnover = turnovers.get(account.id, 0.0)
-            tier = Tier._tier_for_turnover(tiers_of[account.company_id], turnover)
+            tier = Tier._tier_for_turnover(account.company_id, turnover)
             vals = {}
             if account.currency_id.compare_amounts(account.turnover, turnover):
                 vals["turnover"] = turnover

@@ -28,7 +28,7 @@ class LoyaltyPointsAllocation(models.Model):
         help="The lot the points were taken from.",
     )
     points = fields.Float(digits=POINTS_DIGITS, required=True, readonly=True)
-    company_id = fields.Many2one(related="debit_entry_id.company_id", store=True)
+    company_id = fields.Many2one(related="debit_entry_id.company_id", store=True, precompute=True)
     credit_expiry_date = fields.Date(related="credit_entry_id.expiry_date", string="Lot Expiry")
 
     _sql_constraints = [

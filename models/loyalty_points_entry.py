@@ -31,9 +31,15 @@ class LoyaltyPointsEntry(models.Model):
         check_company=True,
     )
     partner_id = fields.Many2one(
-        related="account_id.partner_id", string="Customer", store=True, index=True
+        related="account_id.partner_id",
+        string="Customer",
+        store=True,
+        index=True,
+        precompute=True,
     )
-    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="account_id.company_id", store=True, index=True, precompute=True
+    )
     date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
     points = fields.Float(digits=POINTS_DIGITS, required=True, readonly=True)
@@ -121,7 +127,10 @@ class LoyaltyPointsEntry(models.Model):
         accounts = self.env["loyalty.points.account"].browse(
             {vals["account_id"] for vals in vals_list}
         )
-        accounts._lock_for_update()
+        # callers that locked the accounts already say so (the POS booking)
+        (
+            accounts - accounts.browse(self.env.context.get("loyalty_points_locked", ()))
+        )._lock_for_update()
         for vals in vals_list:
             vals["points"] = round_points(vals.get("points", 0.0))
             vals["remaining"] = max(vals["points"], 0.0)
@@ -321,7 +330,7 @@ class LoyaltyPointsEntry(models.Model):
         this bookkeeping is the only change a posted entry ever gets."""
         if not remaining:
             return
-        self.env.flush_all()
+        self.flush_model(["remaining"])
         self.env.cr.execute(
             SQL(
                 """

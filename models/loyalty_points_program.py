@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..tools import ProgramSpec
@@ -133,6 +133,33 @@ class LoyaltyPointsProgram(models.Model):
         action["domain"] = [("program_id", "=", self.id)]
         return action
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _program_specs
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    def _program_specs(self, company, day):
+        """The programs of ``company`` that run on ``day``, as plain data
+        (:class:`..tools.ProgramSpec`), cached: the POS sync reads them on
+        every order. Any change of a program (or of the category tree) clears
+        the cache."""
+        return self._program_specs_cached(company.id, day)
+
+    @tools.ormcache("company_id", "day")
+    def _program_specs_cached(self, company_id, day):
+        company = self.env["res.company"].browse(company_id)
+        programs = self.sudo().with_company(company)._get_program_candidates(company, day)
+        return tuple(programs._to_spec())
+
     @api.model
     def _get_program_candidates(self, company, day):
         """The programs of ``company`` that run on ``day``. Hook."""
@@ -175,6 +202,7 @@ class LoyaltyPointsProgram(models.Model):
                     product_ids=frozenset(program.product_ids.ids),
                     product_category_ids=frozenset(categories.ids),
                     pos_config_ids=frozenset(program.pos_config_ids.ids),
+                    validity_days=program.validity_days,
                 )
             )
         return specs

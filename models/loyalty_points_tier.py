@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 
@@ -78,9 +78,31 @@ class LoyaltyPointsTier(models.Model):
         action["domain"] = [("tier_id", "=", self.id)]
         return action
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _tier_thresholds
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @tools.ormcache("company_id")
+    def _tier_thresholds(self, company_id):
+        """((minimum turnover, tier id), ...) of a company, lowest first; cached,
+        the POS sync reads them on every order."""
+        tiers = self.sudo().search([("company_id", "=", company_id)])
+        return tuple(sorted((tier.min_turnover, tier.id) for tier in tiers))
+
     @api.model
-    def _tier_for_turnover(self, tiers, turnover):
-        """The highest of ``tiers`` (one company's, ordered by threshold) that
-        ``turnover`` reaches, or an empty recordset."""
-        reached = tiers.filtered(lambda tier: tier.min_turnover <= turnover)
-        return reached[-1:] if reached else tiers.browse()
+    def _tier_for_turnover(self, company, turnover):
+        """The highest tier of ``company`` that ``turnover`` reaches, or an
+        empty recordset. Hook."""
+        reached = [
+            tier_id for minimum, tier_id in self._tier_thresholds(company.id) if minimum <= turnover
+        ]
+        return self.browse(reached[-1:])

@@ -214,7 +214,12 @@ class PosOrder(models.Model):
         return clamped
 
     def _loyalty_points_book_order(self, moment):
-        """Redeem, earn and reverse the points of this paid order (as the ledger)."""
+        """Redeem, earn and reverse the points of this paid order (as the ledger).
+
+        The accounts are locked just before the entries are booked; the lock
+        updates their rows, so figures read before it from a stale snapshot
+        make the transaction fail and Odoo retry it.
+        """
         self.ensure_one()
         company = self.session_id.config_id.company_id or self.company_id
         day = fields.Date.context_today(self, moment)
@@ -222,12 +227,8 @@ class PosOrder(models.Model):
         Entry = self.env["loyalty.points.entry"]
         account = self.env["loyalty.points.account"]
         if self.partner_id:
-            account = account._get_or_create(self.partner_id, company)
+            account = account._get_locked(self.partner_id, company)
         reversal_vals = self._loyalty_points_reversal_vals(company)
-        # the refunded orders' accounts, whoever the refund's customer is
-        originals = Entry.browse({vals["reversed_entry_id"] for vals in reversal_vals})
-        (account | originals.account_id)._lock_for_update()
-        balance_before = account.balance
         vals_list = [
             *self._loyalty_points_redeem_vals(account, company, amounts),
             *self._loyalty_points_earn_vals(account, company, day, amounts),
@@ -237,36 +238,40 @@ class PosOrder(models.Model):
         for vals in vals_list:  # the journal is dated by the sale
             vals.setdefault("date", moment)
             vals.setdefault("pos_order_id", self.id)
-        entries = Entry.create(vals_list)
-        turnover_account = account or originals.account_id[:1]
-        self.write(
-            {
-                "loyalty_points_date": day,
-                "loyalty_points_account_id": turnover_account.id,
-                "loyalty_points_amount": company.currency_id.round(
-                    amounts["sale_total"] + amounts["refund_total"]
-                )
-                if turnover_account
-                else 0.0,
-            }
+        locked = account | account.browse({vals["account_id"] for vals in vals_list})
+        (locked - account)._lock_for_update()
+        entries = Entry.with_context(loyalty_points_locked=tuple(locked.ids)).create(vals_list)
+        # a refund without the customer counts for the refunded order's account
+        turnover_account = (
+            account
+            or Entry.browse({vals["reversed_entry_id"] for vals in reversal_vals}).account_id[:1]
         )
+        moved = defaultdict(float)
+        for entry in entries:
+            moved[entry.account_id] += entry.points
+        balance_before = account.balance - moved[account]
         self._loyalty_points_check_redeem(account, company, amounts, balance_before)
         for reversed_account in entries.filtered("reversed_entry_id").account_id:
             if reversed_account.balance < 0:
-                moved = sum(
-                    entries.filtered(lambda e, a=reversed_account: e.account_id == a).mapped(
-                        "points"
-                    )
+                reversed_account._notify_overdraft(
+                    self, reversed_account.balance - moved[reversed_account]
                 )
-                reversed_account._notify_overdraft(self, reversed_account.balance - moved)
-        (account | turnover_account | originals.account_id)._update_tiers()
-        if account:
-            self.write(
-                {
-                    "loyalty_points_balance": account.balance,
-                    "loyalty_points_tier_id": account.tier_id.id,
-                }
+        order_vals = {"loyalty_points_date": day}
+        if turnover_account:
+            amount = company.currency_id.round(amounts["sale_total"] + amounts["refund_total"])
+            order_vals.update(
+                loyalty_points_account_id=turnover_account.id, loyalty_points_amount=amount
             )
+            if turnover_account._in_tier_window(day):
+                turnover_account._update_tiers(
+                    {turnover_account.id: turnover_account.turnover + amount}
+                )
+        if account:
+            order_vals.update(
+                loyalty_points_balance=account.balance, loyalty_points_tier_id=account.tier_id.id
+            )
+        self.write(order_vals)
+        if account:
             earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
             if earned > 0:
                 account._notify_points_earned(self, earned)
@@ -415,11 +420,14 @@ class PosOrder(models.Model):
             )
         )
 
-    def _loyalty_points_line_spec(self, line, amount, qty):
+    def _loyalty_points_line_spec(self, line, amount, qty, with_tags=True):
+        """``line`` as plain data for :mod:`..tools.programs`; the customer's
+        tags are read only ``with_tags`` (some program is scoped by tags)."""
         partner = self.partner_id.commercial_partner_id
+        tags = (partner | self.partner_id).category_id.ids if with_tags else ()
         return LineSpec(
             partner_id=partner.id,
-            partner_category_ids=frozenset((partner | self.partner_id).category_id.ids),
+            partner_category_ids=frozenset(tags),
             product_id=line.product_id.id,
             product_category_id=line.product_id.categ_id.id,
             pos_config_id=self.config_id.id,
@@ -471,29 +479,28 @@ class PosOrder(models.Model):
         return vals_list
 
     def _loyalty_points_program_points(self, account, company, day, line_amounts):
-        """{program: (points, [(line, part)])}: what ``line_amounts`` ([(line,
-        amount, qty)], amounts > 0 in the company currency) earn, program by
-        program: the winning program of each line, the tier multiplier, rounded
-        down per program and spread back over the lines."""
-        Program = self.env["loyalty.points.program"].with_company(company)
-        programs = Program._get_program_candidates(company, day)
-        if not programs:
+        """{program spec: (points, [(line, part)])}: what ``line_amounts``
+        ([(line, amount, qty)], amounts > 0 in the company currency) earn,
+        program by program: the winning program of each line, the tier
+        multiplier, rounded down per program and spread back over the lines."""
+        specs = self.env["loyalty.points.program"]._program_specs(company, day)
+        if not specs:
             return {}
-        specs = programs._to_spec()
         point_value = company.loyalty_points_value
-        raw_by_program = defaultdict(list)  # program id: [(line, raw points)]
+        with_tags = any(spec.scope == "partner_category" for spec in specs)
+        raw_by_program = defaultdict(list)  # spec: [(line, raw points)]
         for line, amount, qty in line_amounts:
             if line.product_id.loyalty_points_excluded:
                 continue
-            spec = self._loyalty_points_line_spec(line, amount, qty)
+            spec = self._loyalty_points_line_spec(line, amount, qty, with_tags)
             program = resolve_program(specs, spec, point_value, company.loyalty_points_best_program)
             if program:
-                raw_by_program[program.id].append((line, line_points(program, spec, point_value)))
+                raw_by_program[program].append((line, line_points(program, spec, point_value)))
         multiplier = account.tier_id.earn_multiplier or 1.0
         rounding = company.loyalty_points_rounding
         result = {}
-        for program in programs.filtered(lambda p: p.id in raw_by_program):
-            line_raws = raw_by_program[program.id]
+        for program in (spec for spec in specs if spec in raw_by_program):
+            line_raws = raw_by_program[program]
             total = round_down(sum(raw for _line, raw in line_raws) * multiplier, rounding)
             if total:
                 parts = spread(total, [raw for _line, raw in line_raws], rounding)

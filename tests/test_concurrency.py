@@ -65,8 +65,10 @@ class TestConcurrentReplay(BaseCase):
             )
             cls.uid = env.ref("base.user_admin").id
             # the account exists: both tills contend for its row lock
-            env["loyalty.points.account"]._get_or_create(
-                env["res.partner"].browse(cls.partner_id), company
+            cls.account_id = (
+                env["loyalty.points.account"]
+                ._get_or_create(env["res.partner"].browse(cls.partner_id), company)
+                .id
             )
 
     def _order_data(self, uuid):
@@ -156,3 +158,21 @@ class TestConcurrentReplay(BaseCase):
             env2["pos.order"].sync_from_ui([dict(data)])
             cr2.commit()
         self._assert_booked_once(data["uuid"])
+
+    def test_a_booking_that_nets_to_zero_still_conflicts(self):
+        """Locking an account for a booking updates its row even when the
+        booking nets to zero: a transaction whose snapshot is older then fails
+        with a serialization error (which Odoo retries) instead of reading
+        stale journal figures under the lock."""
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            env1 = api.Environment(cr1, self.uid, {})
+            env2 = api.Environment(cr2, self.uid, {})
+            cr2.execute("SELECT 1")  # the second transaction's snapshot starts now
+            env1["loyalty.points.account"].browse(self.account_id)._lock_for_update()
+            cr1.commit()
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(psycopg2.errors.SerializationFailure),
+            ):
+                env2["loyalty.points.account"].browse(self.account_id)._lock_for_update()
+            cr2.rollback()

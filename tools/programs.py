@@ -30,6 +30,7 @@ class ProgramSpec:
     # the categories with all their children
     product_category_ids: frozenset = field(default_factory=frozenset)
     pos_config_ids: frozenset = field(default_factory=frozenset)
+    validity_days: int = 0  # 0: points never expire
 
 
 @dataclass(frozen=True)

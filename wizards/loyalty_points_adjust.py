@@ -78,6 +78,7 @@ class LoyaltyPointsAdjust(models.TransientModel):
         entry = (
             self.env["loyalty.points.entry"]
             .sudo()
+            .with_context(loyalty_points_locked=tuple(account.ids))
             .create(
                 {
                     "account_id": account.id,
