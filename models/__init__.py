@@ -1,3 +1,4 @@
+from . import loyalty_points_cache_mixin
 from . import loyalty_points_account
 from . import loyalty_points_account_tier
 from . import loyalty_points_account_notify

@@ -20,6 +20,7 @@ EARN_MODES = [
 
 class LoyaltyPointsProgram(models.Model):
     _name = "loyalty.points.program"
+    _inherit = ["loyalty.points.cache.mixin"]
     _description = "Loyalty Points Program"
     _order = "sequence, id"
     _check_company_auto = True
@@ -132,19 +133,6 @@ class LoyaltyPointsProgram(models.Model):
         )
         action["domain"] = [("program_id", "=", self.id)]
         return action
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _program_specs
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _program_specs(self, company, day):

@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 class LoyaltyPointsTier(models.Model):
     _name = "loyalty.points.tier"
     _description = "Loyalty Tier"
-    _inherit = ["pos.load.mixin"]
+    _inherit = ["pos.load.mixin", "loyalty.points.cache.mixin"]
     _order = "company_id, min_turnover, id"
     _check_company_auto = True
 
@@ -77,19 +77,6 @@ class LoyaltyPointsTier(models.Model):
         )
         action["domain"] = [("tier_id", "=", self.id)]
         return action
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _tier_thresholds
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @tools.ormcache("company_id")
     def _tier_thresholds(self, company_id):
