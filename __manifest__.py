@@ -29,6 +29,9 @@
         "views/pos_payment_method_views.xml",
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
+        "wizards/loyalty_points_rollforward_views.xml",
+        "report/loyalty_points_aging_report_views.xml",
+        "views/loyalty_points_report_menus.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

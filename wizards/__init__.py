@@ -1,1 +1,3 @@
 from . import loyalty_points_adjust
+from . import loyalty_points_rollforward
+from . import loyalty_points_rollforward_line

@@ -1,0 +1,1 @@
+from . import loyalty_points_aging_report

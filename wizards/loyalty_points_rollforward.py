@@ -1,0 +1,210 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
+
+# Roll-forward columns of the movements, in the order they are shown.
+ROLLFORWARD_COLUMNS = ("issued", "redeemed", "expired", "adjusted", "reversed")
+
+# The roll-forward column of each entry kind. A new kind is one line here
+# (or an override of ``_rollforward_kind_columns``); a kind missing from it
+# is shown as an adjustment, so the roll-forward always ties out.
+ROLLFORWARD_KIND_COLUMNS = {
+    "earn": "issued",
+    "redeem": "redeemed",
+    "expire": "expired",
+    "adjust": "adjusted",
+    "reversal": "reversed",
+}
+
+
+class LoyaltyPointsRollforward(models.TransientModel):
+    _name = "loyalty.points.rollforward"
+    _description = "Loyalty Points Roll-Forward"
+
+    company_ids = fields.Many2many(
+        "res.company",
+        string="Companies",
+        required=True,
+        default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
+    )
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1),
+    )
+    date_to = fields.Date(
+        string="To", required=True, default=lambda self: fields.Date.context_today(self)
+    )
+    by_program = fields.Boolean(
+        string="Per Program",
+        help="One line per program: redemptions and expiries count against the "
+        "program of the lots they consumed.",
+    )
+    line_ids = fields.One2many("loyalty.points.rollforward.line", "wizard_id")
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_from > wizard.date_to:
+                raise ValidationError(self.env._("The period must start before it ends."))
+
+    def action_open_report(self):
+        """Compute the roll-forward of the period and open its lines."""
+        self.ensure_one()
+        figures = self._get_figures(self.company_ids, self.date_from, self.date_to, self.by_program)
+        self.line_ids.unlink()
+        self.env["loyalty.points.rollforward.line"].create(
+            [
+                {
+                    "wizard_id": self.id,
+                    "company_id": company_id,
+                    "program_id": program_id,
+                    **{column: row[column] for column in ("opening", *ROLLFORWARD_COLUMNS)},
+                    "closing": row["closing"],
+                }
+                for (company_id, program_id), row in sorted(
+                    figures.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+                )
+            ]
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "Points Roll-Forward %(date_from)s - %(date_to)s",
+                date_from=fields.Date.to_string(self.date_from),
+                date_to=fields.Date.to_string(self.date_to),
+            ),
+            "res_model": "loyalty.points.rollforward.line",
+            "view_mode": "list,pivot",
+            "views": [(False, "list"), (False, "pivot")],
+            "domain": [("wizard_id", "=", self.id)],
+            "context": {"create": False, "edit": False, "delete": False},
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------
+    # figures
+
+    @api.model
+    def _rollforward_kind_columns(self):
+        """{entry kind: roll-forward column}. Hook: map a new kind here."""
+        return dict(ROLLFORWARD_KIND_COLUMNS)
+
+    @api.model
+    def _period_bounds(self, date_from, date_to):
+        """UTC datetimes [start, end) of the days ``date_from`` to ``date_to``
+        (included) in the user's time zone: the journal is dated in UTC."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+
+        def utc(day):
+            local = tz.localize(datetime.combine(day, time.min))
+            return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+        return utc(date_from), utc(date_to + timedelta(days=1))
+
+    @api.model
+    def _check_report_access(self, companies):
+        """Only Point of Sale managers read the reports, of their companies."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(self.env._("Only Point of Sale managers can read loyalty reports."))
+        if companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You cannot read the loyalty reports of this company."))
+
+    @api.model
+    def _get_figures(self, companies, date_from, date_to, by_program=False):
+        """The points roll-forward of ``companies`` over the days ``date_from``
+        to ``date_to`` (included).
+
+        :return: {(company id, program id or False): {"opening", "issued",
+            "redeemed", "expired", "adjusted", "reversed", "closing" (points),
+            "value" (the company's value of a point), and the same keys with
+            ``_value`` (points x value)}}. Every company gets its line.
+            opening + movements == closing == the sum of the company's entries
+            up to the end of the period (its accounts' balances then).
+        """
+        self._check_report_access(companies)
+        if not companies:
+            return {}
+        start, end = self._period_bounds(date_from, date_to)
+        Entry = self.env["loyalty.points.entry"]
+        Entry.flush_model()
+        self.env["loyalty.points.allocation"].flush_model()
+        if by_program:
+            moves = SQL(
+                """
+                SELECT entry.company_id, entry.program_id, entry.kind, entry.date,
+                       entry.points
+                  FROM loyalty_points_entry AS entry
+                 WHERE entry.points > 0
+                UNION ALL
+                SELECT entry.company_id, lot.program_id, entry.kind, entry.date,
+                       -alloc.points
+                  FROM loyalty_points_entry AS entry
+                  JOIN loyalty_points_allocation AS alloc ON alloc.debit_entry_id = entry.id
+                  JOIN loyalty_points_entry AS lot ON lot.id = alloc.credit_entry_id
+                 WHERE entry.points < 0
+                UNION ALL
+                SELECT entry.company_id, NULL, entry.kind, entry.date,
+                       entry.points + COALESCE(
+                           (SELECT SUM(alloc.points) FROM loyalty_points_allocation AS alloc
+                             WHERE alloc.debit_entry_id = entry.id), 0)
+                  FROM loyalty_points_entry AS entry
+                 WHERE entry.points < 0
+                """
+            )
+        else:
+            moves = SQL(
+                "SELECT company_id, NULL::integer AS program_id, kind, date, points "
+                "FROM loyalty_points_entry"
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.company_id, move.program_id, move.kind,
+                       move.date < %(start)s AS before, SUM(move.points)
+                  FROM (%(moves)s) AS move
+                 WHERE move.company_id = ANY(%(companies)s) AND move.date < %(end)s
+              GROUP BY 1, 2, 3, 4
+                """,
+                moves=moves,
+                start=start,
+                end=end,
+                companies=companies.ids,
+            )
+        )
+        kind_columns = self._rollforward_kind_columns()
+        rows = defaultdict(lambda: dict.fromkeys(("opening", *ROLLFORWARD_COLUMNS), 0.0))
+        if not by_program:
+            for company in companies:  # every company gets its line
+                rows.setdefault((company.id, False), rows.default_factory())
+        for company_id, program_id, kind, before, points in self.env.cr.fetchall():
+            column = "opening" if before else kind_columns.get(kind, "adjusted")
+            rows[company_id, program_id or False][column] += float(points or 0.0)
+        value_of = {company.id: company.loyalty_points_value for company in companies}
+        figures = {}
+        for key, row in rows.items():
+            row = {column: round(points, 2) for column, points in row.items()}
+            row["closing"] = round(row["opening"] + sum(row[c] for c in ROLLFORWARD_COLUMNS), 2)
+            value = value_of[key[0]]
+            row.update({f"{column}_value": points * value for column, points in list(row.items())})
+            row["value"] = value
+            figures[key] = row
+        return figures
+
+    @api.model
+    def _get_company_totals(self, companies, date_from, date_to):
+        """{company id: roll-forward figures} (all programs together)."""
+        return {
+            company_id: row
+            for (company_id, _program), row in self._get_figures(
+                companies, date_from, date_to
+            ).items()
+        }
