@@ -32,6 +32,10 @@
         "wizards/loyalty_points_rollforward_views.xml",
         "report/loyalty_points_aging_report_views.xml",
         "views/loyalty_points_report_menus.xml",
+        "report/loyalty_points_statement.xml",
+        "data/mail_template_data.xml",
+        "wizards/loyalty_points_statement_views.xml",
+        "views/loyalty_points_account_report_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

@@ -1,1 +1,2 @@
 from . import loyalty_points_aging_report
+from . import loyalty_points_statement

@@ -14,3 +14,4 @@ from . import test_pos_payment
 from . import test_frontend
 from . import test_demo
 from . import test_reports
+from . import test_report_statement
