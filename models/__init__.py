@@ -12,3 +12,6 @@ from . import pos_order
 from . import pos_order_line
 from . import product_template
 from . import sms_template
+from . import digest_digest
+from . import res_company_report
+from . import res_config_settings_report

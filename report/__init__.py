@@ -1,2 +1,3 @@
 from . import loyalty_points_aging_report
 from . import loyalty_points_statement
+from . import loyalty_points_rollforward_report

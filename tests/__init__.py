@@ -15,3 +15,4 @@ from . import test_frontend
 from . import test_demo
 from . import test_reports
 from . import test_report_statement
+from . import test_report_digest
