@@ -31,6 +31,7 @@
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_rollforward_views.xml",
         "report/loyalty_points_aging_report_views.xml",
+        "report/loyalty_points_analysis_views.xml",
         "views/loyalty_points_report_menus.xml",
         "report/loyalty_points_statement.xml",
         "data/mail_template_data.xml",

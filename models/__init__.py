@@ -15,3 +15,5 @@ from . import sms_template
 from . import digest_digest
 from . import res_company_report
 from . import res_config_settings_report
+from . import loyalty_points_tier_move
+from . import loyalty_points_account_tier_move

@@ -16,3 +16,4 @@ from . import test_demo
 from . import test_reports
 from . import test_report_statement
 from . import test_report_digest
+from . import test_report_analysis

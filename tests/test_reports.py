@@ -126,6 +126,10 @@ class TestRollforward(LoyaltyPointsReportCommon):
         self.assertEqual(feb[a, False]["closing_value"], 275 * 0.5)
         self.assertEqual(feb[b, False]["issued_value"], 0)
         self.assertEqual(feb[b, False]["redeemed_value"], -20)
+        # rates of the points issued in the period
+        self.assertEqual(feb[a, False]["redemption_rate"], 20.0)  # 40 of 200
+        self.assertEqual(feb[a, False]["breakage_rate"], 3.5)  # 7 of 200
+        self.assertEqual(feb[b, False]["redemption_rate"], 0.0)  # nothing issued
         # the two periods chain, and the whole span ties out with them
         both = self.Rollforward._get_figures(companies, JAN[0], FEB[1])
         for company in (a, b):
@@ -215,6 +219,9 @@ class TestRollforward(LoyaltyPointsReportCommon):
             "loyalty.points.rollforward",
             "loyalty.points.rollforward.line",
             "loyalty.points.aging.report",
+            "loyalty.points.member.report",
+            "loyalty.points.program.report",
+            "loyalty.points.tier.move",
         ):
             with self.assertRaises(AccessError, msg=model):
                 self.env[model].with_user(self.cashier).search([])

@@ -67,6 +67,8 @@ class LoyaltyPointsRollforward(models.TransientModel):
                     "program_id": program_id,
                     **{column: row[column] for column in ("opening", *ROLLFORWARD_COLUMNS)},
                     "closing": row["closing"],
+                    "redemption_rate": row["redemption_rate"],
+                    "breakage_rate": row["breakage_rate"],
                 }
                 for (company_id, program_id), row in sorted(
                     figures.items(), key=lambda item: (item[0][0], item[0][1] or 0)
@@ -196,17 +198,17 @@ class LoyaltyPointsRollforward(models.TransientModel):
             value = value_of[key[0]]
             row.update({f"{column}_value": points * value for column, points in list(row.items())})
             row["value"] = value
+            row.update(self._rates(row))
             figures[key] = row
         return figures
 
     @api.model
-    def _get_company_totals(self, companies, date_from, date_to):
-        """{company id: roll-forward figures} (all programs together)."""
+    def _rates(self, row):
+        """Redemption and breakage rates (%) of the points issued in the period."""
+        issued = row["issued"]
         return {
-            company_id: row
-            for (company_id, _program), row in self._get_figures(
-                companies, date_from, date_to
-            ).items()
+            "redemption_rate": round(-row["redeemed"] / issued * 100.0, 2) if issued else 0.0,
+            "breakage_rate": round(-row["expired"] / issued * 100.0, 2) if issued else 0.0,
         }
 
     @api.model

@@ -24,6 +24,18 @@ class LoyaltyPointsRollforwardLine(models.TransientModel):
     adjusted = fields.Float(digits=POINTS_DIGITS, readonly=True)
     reversed = fields.Float(digits=POINTS_DIGITS, readonly=True)
     closing = fields.Float(digits=POINTS_DIGITS, readonly=True)
+    redemption_rate = fields.Float(
+        string="Redemption Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Points redeemed in the period per 100 points issued in it.",
+    )
+    breakage_rate = fields.Float(
+        string="Breakage Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Points expired in the period per 100 points issued in it.",
+    )
     opening_value = fields.Monetary(compute="_compute_values", store=True)
     issued_value = fields.Monetary(compute="_compute_values", store=True)
     redeemed_value = fields.Monetary(compute="_compute_values", store=True)
