@@ -128,7 +128,9 @@ class LoyaltyPointsRollforward(models.TransientModel):
         :return: {(company id, program id or False): {"opening", "issued",
             "redeemed", "expired", "adjusted", "reversed", "closing" (points),
             "value" (the company's value of a point), and the same keys with
-            ``_value`` (points x value)}}. Every company gets its line.
+            ``_value`` (points x value), "redemption_rate" and "breakage_rate"
+            (% of the points issued in the period)}}. Every company gets its
+            line.
             opening + movements == closing == the sum of the company's entries
             up to the end of the period (its accounts' balances then).
         """
@@ -139,55 +141,55 @@ class LoyaltyPointsRollforward(models.TransientModel):
         Entry = self.env["loyalty.points.entry"]
         Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
-        if by_program:
-            moves = SQL(
-                """
-                SELECT entry.company_id, entry.program_id, entry.kind, entry.date,
-                       entry.points
-                  FROM loyalty_points_entry AS entry
-                 WHERE entry.points > 0
-                UNION ALL
-                SELECT entry.company_id, lot.program_id, entry.kind, entry.date,
-                       -alloc.points
-                  FROM loyalty_points_entry AS entry
-                  JOIN loyalty_points_allocation AS alloc ON alloc.debit_entry_id = entry.id
-                  JOIN loyalty_points_entry AS lot ON lot.id = alloc.credit_entry_id
-                 WHERE entry.points < 0
-                UNION ALL
-                SELECT entry.company_id, NULL, entry.kind, entry.date,
-                       entry.points + COALESCE(
-                           (SELECT SUM(alloc.points) FROM loyalty_points_allocation AS alloc
-                             WHERE alloc.debit_entry_id = entry.id), 0)
-                  FROM loyalty_points_entry AS entry
-                 WHERE entry.points < 0
-                """
-            )
-        else:
-            moves = SQL(
-                "SELECT company_id, NULL::integer AS program_id, kind, date, points "
-                "FROM loyalty_points_entry"
-            )
+        # Per program, a positive entry counts for its own program, a
+        # negative one for the programs of the lots it consumed (its
+        # allocations), the part no lot covered for no program: every entry
+        # on its own program (negative: none), then the allocations move
+        # their points from "no program" to the lot's program.
+        program = SQL("CASE WHEN entry.points > 0 THEN entry.program_id END")
         self.env.cr.execute(
             SQL(
                 """
-                SELECT move.company_id, move.program_id, move.kind,
-                       move.date < %(start)s AS before, SUM(move.points)
-                  FROM (%(moves)s) AS move
-                 WHERE move.company_id = ANY(%(companies)s) AND move.date < %(end)s
+                SELECT entry.company_id, %(program)s, entry.kind,
+                       entry.date < %(start)s AS before, SUM(entry.points)
+                  FROM loyalty_points_entry AS entry
+                 WHERE entry.company_id = ANY(%(companies)s) AND entry.date < %(end)s
               GROUP BY 1, 2, 3, 4
                 """,
-                moves=moves,
+                program=program if by_program else SQL("NULL::integer"),
                 start=start,
                 end=end,
                 companies=companies.ids,
             )
         )
+        moves = self.env.cr.fetchall()
+        if by_program:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT debit.company_id, lot.program_id, debit.kind,
+                           debit.date < %(start)s AS before, SUM(alloc.points)
+                      FROM loyalty_points_allocation AS alloc
+                      JOIN loyalty_points_entry AS debit ON debit.id = alloc.debit_entry_id
+                      JOIN loyalty_points_entry AS lot ON lot.id = alloc.credit_entry_id
+                     WHERE debit.company_id = ANY(%(companies)s) AND debit.date < %(end)s
+                       AND lot.program_id IS NOT NULL
+                  GROUP BY 1, 2, 3, 4
+                    """,
+                    start=start,
+                    end=end,
+                    companies=companies.ids,
+                )
+            )
+            for company_id, program_id, kind, before, points in self.env.cr.fetchall():
+                moves.append((company_id, program_id, kind, before, -points))
+                moves.append((company_id, None, kind, before, points))
         kind_columns = self._rollforward_kind_columns()
         rows = defaultdict(lambda: dict.fromkeys(("opening", *ROLLFORWARD_COLUMNS), 0.0))
         if not by_program:
             for company in companies:  # every company gets its line
                 rows.setdefault((company.id, False), rows.default_factory())
-        for company_id, program_id, kind, before, points in self.env.cr.fetchall():
+        for company_id, program_id, kind, before, points in moves:
             column = "opening" if before else kind_columns.get(kind, "adjusted")
             rows[company_id, program_id or False][column] += float(points or 0.0)
         value_of = {company.id: company.loyalty_points_value for company in companies}
