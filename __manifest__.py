@@ -11,7 +11,7 @@
     "website": "https://github.com/loyalty-points/loyalty_points",
     "maintainers": ["loyalty-points"],
     "development_status": "Beta",
-    "depends": ["point_of_sale", "sms", "phone_validation"],
+    "depends": ["point_of_sale", "sms", "phone_validation", "digest"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/loyalty_points_security.xml",
@@ -29,6 +29,19 @@
         "views/pos_payment_method_views.xml",
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
+        "wizards/loyalty_points_rollforward_views.xml",
+        "report/loyalty_points_aging_report_views.xml",
+        "report/loyalty_points_analysis_views.xml",
+        "views/loyalty_points_report_menus.xml",
+        "report/loyalty_points_statement.xml",
+        "data/mail_template_data.xml",
+        "wizards/loyalty_points_statement_views.xml",
+        "views/loyalty_points_account_report_views.xml",
+        "data/digest_data.xml",
+        "views/digest_digest_views.xml",
+        "report/loyalty_points_rollforward_report.xml",
+        "data/ir_cron_report_data.xml",
+        "views/res_config_settings_report_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

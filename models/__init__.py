@@ -16,3 +16,8 @@ from . import pos_order_line
 from . import product_template
 from . import product_category
 from . import sms_template
+from . import digest_digest
+from . import res_company_report
+from . import res_config_settings_report
+from . import loyalty_points_tier_move
+from . import loyalty_points_account_tier_move

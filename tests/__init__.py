@@ -15,3 +15,7 @@ from . import test_frontend
 from . import test_demo
 from . import test_server_authority
 from . import test_tools_ledger
+from . import test_reports
+from . import test_report_statement
+from . import test_report_digest
+from . import test_report_analysis

@@ -12,3 +12,4 @@ from .programs import (
     resolve_program,
     spread,
 )
+from .aging import AGING_BUCKETS, AGING_LIMITS, aging_bucket

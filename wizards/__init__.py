@@ -1,1 +1,4 @@
 from . import loyalty_points_adjust
+from . import loyalty_points_rollforward
+from . import loyalty_points_rollforward_line
+from . import loyalty_points_statement

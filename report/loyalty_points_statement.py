@@ -1,0 +1,99 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Open lots expiring within this many days are listed on the statement.
+STATEMENT_EXPIRY_DAYS = 90
+
+
+class ReportLoyaltyPointsStatement(models.AbstractModel):
+    """The customer statement: balance, tier, the points expiring soon and
+    the journal of a period between its opening and closing balances.
+
+    The period comes from ``data`` (the statement wizard) or from the context
+    keys ``loyalty_points_statement_date_from`` / ``_date_to`` (the mail
+    composer); by default the current month and the two before it.
+    """
+
+    _name = "report.loyalty_points.report_customer_statement"
+    _description = "Loyalty Points Customer Statement"
+
+    @api.model
+    def _statement_period(self, data=None):
+        data = data or {}
+        context = self.env.context
+        today = fields.Date.context_today(self)
+        date_from = data.get("date_from") or context.get("loyalty_points_statement_date_from")
+        date_to = data.get("date_to") or context.get("loyalty_points_statement_date_to")
+        date_from = fields.Date.to_date(date_from) or today.replace(day=1) - relativedelta(months=2)
+        date_to = fields.Date.to_date(date_to) or today
+        if date_from > date_to:
+            raise UserError(self.env._("The period of the statement must start before it ends."))
+        return date_from, date_to
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        accounts = self.env["loyalty.points.account"].browse(docids)
+        accounts.check_access("read")
+        date_from, date_to = self._statement_period(data)
+        start, end = self.env["loyalty.points.rollforward"]._period_bounds(date_from, date_to)
+        Entry = self.env["loyalty.points.entry"]
+        Entry.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT account_id, SUM(points) FROM loyalty_points_entry
+                 WHERE account_id = ANY(%s) AND date < %s
+              GROUP BY account_id
+                """,
+                accounts.ids,
+                start,
+            )
+        )
+        openings = {account_id: float(points) for account_id, points in self.env.cr.fetchall()}
+        entries = Entry.search(
+            [("account_id", "in", accounts.ids), ("date", ">=", start), ("date", "<", end)],
+            order="date, id",
+        )
+        entries_of = entries.grouped("account_id")
+        today = fields.Date.context_today(self)
+        expiring = self.env["loyalty.points.entry"]._read_group(
+            [
+                ("account_id", "in", accounts.ids),
+                ("remaining", ">", 0),
+                ("expiry_date", "!=", False),
+                ("expiry_date", "<=", today + relativedelta(days=STATEMENT_EXPIRY_DAYS)),
+            ],
+            ["account_id", "expiry_date:day"],
+            ["remaining:sum"],
+            order="expiry_date:day",
+        )
+        statements = {}
+        for account in accounts:
+            opening = openings.get(account.id, 0.0)
+            running = opening
+            lines = []
+            for entry in entries_of.get(account, Entry):
+                running = round(running + entry.points, 2)
+                lines.append({"entry": entry, "balance": running})
+            statements[account.id] = {
+                "opening": opening,
+                "lines": lines,
+                "closing": running,
+                "expiring": [
+                    {"date": day, "points": points}
+                    for lot_account, day, points in expiring
+                    if lot_account == account
+                ],
+            }
+        return {
+            "doc_ids": accounts.ids,
+            "doc_model": "loyalty.points.account",
+            "docs": accounts,
+            "statements": statements,
+            "date_from": date_from,
+            "date_to": date_to,
+            "expiry_days": STATEMENT_EXPIRY_DAYS,
+        }

@@ -1,0 +1,145 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+from lxml import html
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .test_reports import FEB, LoyaltyPointsReportCommon
+
+KPIS = (
+    "new_members",
+    "active_members",
+    "issued",
+    "redeemed",
+    "expired",
+    "outstanding",
+    "outstanding_amount",
+    "redemption_rate",
+)
+
+
+@tagged("post_install", "-at_install")
+class TestDigest(LoyaltyPointsReportCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.digest = cls.env["digest.digest"].create(
+            {
+                "name": "Loyalty digest",
+                "company_id": cls.company_a.id,
+                **{f"kpi_loyalty_points_{kpi}": True for kpi in KPIS},
+            }
+        )
+
+    def _kpis(self, user, start, end):
+        digest = self.digest.with_env(
+            self.env(
+                user=user,
+                context={
+                    "allowed_company_ids": self.company_a.ids,
+                    "start_datetime": start,
+                    "end_datetime": end,
+                },
+            )
+        )
+        digest.invalidate_recordset()  # the digest's KPIs depend on the context
+        return {kpi: digest[f"kpi_loyalty_points_{kpi}_value"] for kpi in KPIS}
+
+    def test_the_default_digest_shows_the_loyalty_kpis(self):
+        default = self.env.ref("digest.digest_digest_default")
+        for kpi in KPIS:
+            self.assertTrue(default[f"kpi_loyalty_points_{kpi}"], kpi)
+
+    def test_kpis_match_the_rollforward(self):
+        figures = self.Rollforward._get_figures(self.company_a, *FEB)[self.company_a.id, False]
+        kpis = self._kpis(self.manager, datetime(2026, 2, 1), datetime(2026, 3, 1))
+        self.assertEqual(
+            kpis,
+            {
+                "new_members": 0,
+                "active_members": 1,
+                "issued": figures["issued"],
+                "redeemed": -figures["redeemed"],
+                "expired": -figures["expired"],
+                "outstanding": figures["closing"],
+                "outstanding_amount": figures["closing_value"],
+                "redemption_rate": 20.0,  # 40 of 200
+            },
+        )
+        self.assertEqual((kpis["issued"], kpis["outstanding"]), (200, 275))
+        # members who joined in the period
+        now = datetime.now()
+        kpis = self._kpis(self.manager, datetime(2026, 1, 1), now)
+        self.assertEqual(kpis["new_members"], 1)
+
+    def test_a_cashier_does_not_get_the_loyalty_kpis(self):
+        with self.assertRaises(AccessError):
+            self._kpis(self.cashier, datetime(2026, 2, 1), datetime(2026, 3, 1))
+        self.cashier.write({"company_ids": [Command.link(self.company_a.id)]})
+        for user, shown in ((self.manager, True), (self.cashier, False)):
+            kpis = self.digest._compute_kpis(self.company_a, user)
+            names = {kpi["kpi_name"] for kpi in kpis}
+            self.assertEqual("kpi_loyalty_points_issued" in names, shown, user.login)
+
+
+@tagged("post_install", "-at_install")
+class TestMonthlyReport(LoyaltyPointsReportCommon):
+    def _mails(self):
+        return self.env["mail.mail"].search(
+            [("subject", "like", "Loyalty roll-forward First Shop")], order="id"
+        )
+
+    def _cells(self, mail, css):
+        tree = html.fromstring(mail.attachment_ids.raw.decode())
+        return [
+            [td.text_content().replace("\ufeff", "").strip() for td in row.findall("td")]
+            for row in tree.find_class(css)
+        ]
+
+    def test_sent_once_per_period_with_the_rollforward(self):
+        self.company_a.loyalty_points_report_user_ids = self.manager
+        self.company_a.resource_calendar_id.tz = "UTC"  # the report counts the company's days
+        Company = self.env["res.company"]
+        with freeze_time("2026-03-05 08:00:00"):
+            self._run_killed_batch(Company._cron_loyalty_points_send_monthly_report)
+            self.assertFalse(self._mails())
+            self._run_cron(Company._cron_loyalty_points_send_monthly_report)
+            self._run_cron(Company._cron_loyalty_points_send_monthly_report)
+        mail = self._mails()
+        self.assertEqual(len(mail), 1)
+        self.assertIn("2026-02", mail.subject)
+        self.assertEqual(mail.recipient_ids, self.manager.partner_id)
+        self.assertEqual(self.company_a.loyalty_points_report_last_period, date(2026, 2, 1))
+        # the figures of the mail are the roll-forward's
+        figures = self.Rollforward._get_figures(self.company_a, *FEB)[self.company_a.id, False]
+        total = self._cells(mail, "o_rollforward_total")[0]
+        self.assertEqual(
+            total[1:], ["110.00", "200.00", "-40.00", "-7.00", "0.00", "12.00", "275.00"]
+        )
+        self.assertEqual(float(total[-1]), figures["closing"])
+        # the next month brings the next report
+        with freeze_time("2026-04-01 06:00:00"):
+            self._run_cron(Company._cron_loyalty_points_send_monthly_report)
+        self.assertEqual(len(self._mails()), 2)
+        self.assertIn("2026-03", self._mails()[-1].subject)
+
+    def test_companies_without_recipients_get_nothing(self):
+        with freeze_time("2026-03-05"):
+            self._run_cron(self.env["res.company"]._cron_loyalty_points_send_monthly_report)
+        self.assertFalse(self._mails())
+        self.assertFalse(self.company_a.loyalty_points_report_last_period)
+
+    def test_send_now_from_the_settings(self):
+        admin = self.env.ref("base.user_admin")
+        admin.write({"company_ids": [Command.link(self.company_a.id)]})
+        self.company_a.loyalty_points_report_user_ids = self.manager
+        settings_env = self.env(user=admin, context={"allowed_company_ids": self.company_a.ids})
+        with freeze_time("2026-03-05"):
+            settings = settings_env["res.config.settings"].create({})
+            settings.action_loyalty_points_report_send_now()
+        self.assertEqual(len(self._mails()), 1)
+        # a test send does not count as the month's report
+        self.assertFalse(self.company_a.loyalty_points_report_last_period)

@@ -1,0 +1,96 @@
+from lxml import html
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .test_reports import FEB, LoyaltyPointsReportCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerStatement(LoyaltyPointsReportCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.soon = cls._book(cls.account_a, "earn", 25, expiry_days=10)
+
+    def _render(self, env, account, data):
+        content, _type = env["ir.actions.report"]._render_qweb_html(
+            "loyalty_points.action_report_customer_statement", account.ids, data=data
+        )
+        return html.fromstring(content)
+
+    def _cells(self, tree, css):
+        return [
+            [cell.text_content().replace("\ufeff", "").strip() for cell in row.findall("td")]
+            for row in tree.find_class(css)
+        ]
+
+    def test_statement_of_a_period(self):
+        data = {"date_from": "2026-02-01", "date_to": "2026-02-28"}
+        tree = self._render(self.manager_env, self.account_a, data)
+        lines = self._cells(tree, "o_statement_line")
+        self.assertEqual([line[3] for line in lines], ["-40.00", "12.00", "200.00", "-7.00"])
+        self.assertEqual([line[4] for line in lines], ["70.00", "82.00", "282.00", "275.00"])
+        self.assertEqual(self._cells(tree, "o_statement_opening")[0][-1], "110.00")
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
+        self.assertIn("Anna Petrova", tree.text_content())
+        # the points expiring soon, with their date
+        expiring = self._cells(tree, "o_statement_expiring")
+        self.assertTrue(expiring)
+        values = self.manager_env["report.loyalty_points.report_customer_statement"]
+        values = values._get_report_values(self.account_a.ids, data)
+        statement = values["statements"][self.account_a.id]
+        self.assertEqual(statement["expiring"], [{"date": self.soon.expiry_date, "points": 25}])
+        self.assertEqual((statement["opening"], statement["closing"]), (110, 275))
+
+    def test_a_cashier_prints_from_the_customer_but_cannot_send(self):
+        cashier_env = self.env(
+            user=self.cashier, context={"allowed_company_ids": self.company_a.ids, "tz": "UTC"}
+        )
+        self.cashier.write(
+            {"company_ids": [Command.link(self.company_a.id)], "company_id": self.company_a.id}
+        )
+        wizard = (
+            cashier_env["loyalty.points.statement"]
+            .with_context(active_model="res.partner", active_id=self.customer.id)
+            .create({"date_from": FEB[0], "date_to": FEB[1]})
+        )
+        self.assertEqual(wizard.account_id, self.account_a)
+        action = wizard.action_print()
+        self.assertEqual(action["report_name"], "loyalty_points.report_customer_statement")
+        self.assertEqual(action["data"], {"date_from": "2026-02-01", "date_to": "2026-02-28"})
+        with self.assertRaises(UserError):
+            wizard.action_send()
+
+    def test_a_customer_without_account_gets_a_clear_error(self):
+        stranger = self.env["res.partner"].create({"name": "No Account"})
+        with self.assertRaises(UserError):
+            self.manager_env["loyalty.points.statement"].with_context(
+                active_model="res.partner", active_id=stranger.id
+            ).create({})
+
+    def test_a_period_ending_before_it_starts_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self.manager_env["loyalty.points.statement"].create(
+                {"account_id": self.account_a.id, "date_from": FEB[1], "date_to": FEB[0]}
+            )
+
+    def test_send_by_email_attaches_the_statement_of_the_period(self):
+        self.customer.email = "anna@example.com"
+        wizard = self.manager_env["loyalty.points.statement"].create(
+            {"account_id": self.account_a.id, "date_from": FEB[0], "date_to": FEB[1]}
+        )
+        action = wizard.action_send()
+        composer = (
+            self.manager_env["mail.compose.message"].with_context(**action["context"]).create({})
+        )
+        self.assertIn("statement", composer.subject)
+        self.assertIn(self.customer, composer.partner_ids)
+        composer.action_send_mail()
+        message = self.account_a.message_ids[0]
+        self.assertEqual(len(message.attachment_ids), 1)
+        # in tests, reports render as HTML: the attachment holds the period
+        body = message.attachment_ids.raw.decode()
+        tree = html.fromstring(body)
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
