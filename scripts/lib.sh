@@ -11,6 +11,12 @@ HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export HOME
 CACHE_DIR=${LOYALTY_POINTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loyalty_points}
 DATA_DIR=$CACHE_DIR/odoo-data
+# What scripts/setup makes: a virtual environment with Odoo's requirements, the
+# pinned lint and packaging tools, and an 'odoo' launcher.
+SETUP_VENV=$CACHE_DIR/venv
+SETUP_LAUNCHER=$SETUP_VENV/bin/odoo
+# The lint and packaging tools, pinned (scripts/setup installs them, scripts/test runs them).
+LINT_PINS=(ruff==0.8.4 pylint-odoo==9.3.3 pylint==3.3.3 astroid==3.3.8 whool==1.3)
 
 die() { echo "error: $*" >&2; exit 2; }
 
@@ -19,9 +25,14 @@ find_odoo() {
     [ -x "$ODOO_BIN" ] || die "ODOO_BIN=$ODOO_BIN is not an executable Odoo 18 launcher."
   elif command -v odoo >/dev/null 2>&1; then
     ODOO_BIN=$(command -v odoo)
+  elif [ -x "$SETUP_LAUNCHER" ]; then
+    ODOO_BIN=$SETUP_LAUNCHER
   else
-    die "no Odoo found. Set ODOO_BIN to an Odoo 18 launcher (odoo-bin) or put an 'odoo' \
-command on PATH; it must find Odoo's own addons by itself. Our tests are never skipped."
+    echo "No Odoo found (no ODOO_BIN, no 'odoo' on PATH, no $SETUP_LAUNCHER): running scripts/setup."
+    "$ADDON_DIR/scripts/setup" ||
+      die "scripts/setup did not finish (see above). Fix what it says and run again, or set \
+ODOO_BIN to an Odoo 18 launcher that finds Odoo's own addons by itself."
+    ODOO_BIN=$SETUP_LAUNCHER
   fi
   local version
   version=$("$ODOO_BIN" --version 2>/dev/null | tail -n 1)
@@ -30,6 +41,30 @@ command on PATH; it must find Odoo's own addons by itself. Our tests are never s
     *) die "$ODOO_BIN is not Odoo 18.0 (it says: ${version:-nothing})." ;;
   esac
   ODOO_VERSION=$version
+}
+
+# lint_tools_ok: the pinned tools are in scripts/setup's environment.
+lint_tools_ok() {
+  [ -x "$SETUP_VENV/bin/python" ] && "$SETUP_VENV/bin/python" - "${LINT_PINS[@]}" <<'EOF' 2>/dev/null
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+for pin in sys.argv[1:]:
+    name, wanted = pin.split("==")
+    try:
+        if version(name) != wanted:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+EOF
+}
+
+# ensure_lint_tools: the pinned lint and packaging tools, installed by scripts/setup if needed.
+ensure_lint_tools() {
+  lint_tools_ok && return
+  echo "The pinned lint tools (${LINT_PINS[*]}) are not in $SETUP_VENV: running scripts/setup."
+  "$ADDON_DIR/scripts/setup" || die "scripts/setup did not finish (see above)."
+  lint_tools_ok || die "scripts/setup did not install ${LINT_PINS[*]} into $SETUP_VENV."
 }
 
 ensure_postgres() {
@@ -129,7 +164,9 @@ copy_db() {
 
 template_name() {
   # A new Odoo or new base modules get new templates.
-  printf 'lp_tmpl_%s_%s' "$1" "$(printf '%s|%s' "$ODOO_VERSION" "$BASE_MODULES" | md5sum | cut -c1-8)"
+  # Its filestore lives in this cache's data directory: another cache gets its own.
+  printf 'lp_tmpl_%s_%s' "$1" \
+    "$(printf '%s|%s|%s' "$ODOO_VERSION" "$BASE_MODULES" "$DATA_DIR" | md5sum | cut -c1-8)"
 }
 
 # odoo_shell ARGS...: Odoo's shell (the subcommand must come first); Python on stdin.
