@@ -29,6 +29,8 @@
         "views/pos_payment_method_views.xml",
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
+        "views/res_config_settings_accounting_views.xml",
+        "views/loyalty_points_entry_accounting_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

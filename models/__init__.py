@@ -12,3 +12,9 @@ from . import pos_order
 from . import pos_order_line
 from . import product_template
 from . import sms_template
+from . import res_company_accounting
+from . import loyalty_points_entry_accounting
+from . import account_move
+from . import pos_session_accounting
+from . import pos_payment_method_accounting
+from . import res_config_settings_accounting

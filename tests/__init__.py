@@ -13,3 +13,4 @@ from . import test_sms
 from . import test_pos_payment
 from . import test_frontend
 from . import test_demo
+from . import test_accounting
