@@ -8,7 +8,6 @@ class AccountMove(models.Model):
 
     loyalty_points_posting = fields.Selection(
         POSTINGS,
-        string="Loyalty Points Posting",
         readonly=True,
         copy=False,
         index="btree_not_null",

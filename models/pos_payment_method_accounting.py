@@ -21,11 +21,10 @@ class PosPaymentMethod(models.Model):
         return res
 
     def _loyalty_points_use_liability_account(self):
-        for method in self.filtered("is_loyalty_points"):
-            company = method.company_id.sudo()
+        for company, methods in self.filtered("is_loyalty_points").grouped("company_id").items():
+            company = company.sudo()
             liability = company.loyalty_points_liability_account_id
-            if (
-                company.loyalty_points_liability_accounting
-                and method.outstanding_account_id != liability
-            ):
-                super(PosPaymentMethod, method).write({"outstanding_account_id": liability.id})
+            if company.loyalty_points_liability_accounting:
+                methods.filtered(lambda m, acc=liability: m.outstanding_account_id != acc).write(
+                    {"outstanding_account_id": liability.id}
+                )

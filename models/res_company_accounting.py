@@ -132,7 +132,7 @@ class ResCompany(models.Model):
                     company._loyalty_points_create_journal()
                 )
             if vals:
-                super(ResCompany, sudo_company).write(vals)
+                sudo_company.write(vals)
             methods = (
                 self.env["pos.payment.method"]
                 .sudo()

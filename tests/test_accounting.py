@@ -306,3 +306,20 @@ class TestAccounting(LoyaltyPointsPosCommon):
         for company, expected in ((other, 16.5), (self.company, 10.0)):
             check = company._loyalty_points_reconcile()[company]
             self.assertEqual((check["balance"], check["expected"]), (expected, expected))
+
+    def test_switching_on_books_the_outstanding_points(self):
+        self._close_session()
+        self.company.loyalty_points_liability_accounting = False
+        lots = self._opening(self.anna, (40, False))
+        self.company.loyalty_points_liability_accounting = True
+        opening = self._points_moves("opening")
+        self.assertEqual(len(opening), 1)
+        self.assertEqual(
+            self._lines(opening),
+            {(self.issue.name, "debit"): 40.0, (self.liability.name, "credit"): 40.0},
+        )
+        self.assertEqual(lots.move_id, opening)
+        self._post()
+        self.assertFalse(self._points_moves(), "the opening entries are not posted again")
+        check = self._reconcile()
+        self.assertEqual((check["balance"], check["expected"], check["causes"]), (40, 40, []))
