@@ -42,6 +42,8 @@
         "report/loyalty_points_rollforward_report.xml",
         "data/ir_cron_report_data.xml",
         "views/res_config_settings_report_views.xml",
+        "views/res_config_settings_accounting_views.xml",
+        "views/loyalty_points_entry_accounting_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

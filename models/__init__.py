@@ -21,3 +21,9 @@ from . import res_company_report
 from . import res_config_settings_report
 from . import loyalty_points_tier_move
 from . import loyalty_points_account_tier_move
+from . import res_company_accounting
+from . import loyalty_points_entry_accounting
+from . import account_move
+from . import pos_session_accounting
+from . import pos_payment_method_accounting
+from . import res_config_settings_accounting

@@ -19,3 +19,4 @@ from . import test_reports
 from . import test_report_statement
 from . import test_report_digest
 from . import test_report_analysis
+from . import test_accounting
