@@ -284,8 +284,8 @@ def till_loop(args, world, index, stats, deadline, shared_sent):
         mine.append(payload)
         # The POS resends orders after a lost answer: the same uuid again,
         # from this till or, rarely, from another one.
-        if i % 10 == 9 or i % 25 == 24:
-            pool = mine if i % 10 == 9 else list(shared_sent)
+        if i % 7 == 3 or i % 11 == 5:
+            pool = mine if i % 7 == 3 else list(shared_sent)
             replay = json.loads(json.dumps(rng.choice(pool)))
             elapsed, ok = send(client, replay, stats)
             if ok:
