@@ -3,10 +3,14 @@
 
 Syncs orders through ``pos.order.sync_from_ui`` (as the till does) for a
 customer with 10 and one with 1,000 journal entries, one order per
-transaction, and prints SQL queries and milliseconds per order: an order that
-earns, and one that also pays 10 points. Figures are printed, never asserted.
+transaction: an order that earns, and one that also pays 10 points. Run on a
+database without the addon, it sends the same orders (the points part paid
+by card) to plain customers: the A/B baseline. Prints SQL queries and
+milliseconds per order, and writes them as JSON to BENCH_OUT (if set) for the
+A/B table of scripts/bench. Figures are printed, never asserted.
 """
 
+import json
 import os
 import statistics
 import sys
@@ -16,6 +20,7 @@ import uuid
 from odoo import fields
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "20"))
+OUT = os.environ.get("BENCH_OUT")
 WARMUP = 3
 HISTORIES = (10, 1000)
 
@@ -28,6 +33,9 @@ def make_customer(env, entries):
     """A customer with ``entries`` journal entries: four lots then one redeem,
     over and over, booked through the model."""
     partner = env["res.partner"].create({"name": f"Bench Sync {entries} entries"})
+    if "loyalty.points.account" not in env:
+        env.cr.commit()
+        return partner, None
     account = env["loyalty.points.account"]._get_or_create(partner, env.company)
     today = fields.Date.context_today(partner)
     vals_list = []
@@ -119,12 +127,23 @@ def bench_case(env, session, partner, products, payments):
     ]
 
 
+RESULTS = []
+
+
 def out_row(customer, label, figures):
-    counts = sorted({queries for queries, _ms in figures})
-    count_text = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    queries = statistics.median(queries for queries, _ms in figures)
     times = [ms for _queries, ms in figures]
+    RESULTS.append(
+        {
+            "customer": customer,
+            "order": label,
+            "queries": queries,
+            "ms": statistics.median(times),
+            "ms_max": max(times),
+        }
+    )
     out(
-        f"  {customer:<22} {label:<24} {count_text:>8} "
+        f"  {customer:<22} {label:<24} {queries:>8g} "
         f"{statistics.median(times):>10.1f} {max(times):>8.1f}"
     )
 
@@ -139,8 +158,14 @@ def main(env):
         session = env["pos.session"].create({"user_id": admin.id, "config_id": config.id})
         session.set_opening_control(0, None)
     methods = config.payment_method_ids
-    card = methods.filtered(lambda m: m.journal_id.type == "bank" and not m.is_loyalty_points)[:1]
-    points = methods.filtered("is_loyalty_points")[:1]
+    with_addon = "loyalty.points.account" in env
+    if with_addon:
+        card = methods.filtered(lambda m: m.journal_id.type == "bank" and not m.is_loyalty_points)[
+            :1
+        ]
+        points = methods.filtered("is_loyalty_points")[:1]
+    else:  # the A/B baseline: the same orders, the points part paid by card
+        card = points = methods.filtered(lambda m: m.journal_id.type == "bank")[:1]
     if not card or not points:
         out("The demo shop needs a card and a loyalty points payment method (demo data).")
         sys.exit(1)
@@ -149,8 +174,9 @@ def main(env):
     products = [(desk, 1), (chair, 2)]
     env.cr.commit()
     out(
-        f"POS order sync ({ORDERS} orders a row, after {WARMUP} warm-up orders; "
-        f"2 lines: {desk.display_name}, 2 x {chair.display_name})"
+        f"POS order sync {'with' if with_addon else 'WITHOUT'} loyalty_points ({ORDERS} "
+        f"orders a row, after {WARMUP} warm-up orders; 2 lines: {desk.display_name}, "
+        f"2 x {chair.display_name})"
     )
     out(f"  {'customer':<22} {'order':<24} {'queries':>8} {'ms median':>10} {'ms max':>8}")
     out_row(
@@ -166,6 +192,8 @@ def main(env):
         ):
             figures = bench_case(env, session, partner, products, payments)
             out_row(f"{entries:,} entries", label, figures)
+        if account is None:
+            continue
         account.invalidate_recordset()
         env.cr.execute(
             "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM loyalty_points_entry "
@@ -180,6 +208,9 @@ def main(env):
         )
         if state != "OK":
             sys.exit(1)
+    if OUT:
+        with open(OUT, "w") as handle:
+            json.dump(RESULTS, handle)
 
 
 main(env)  # noqa: F821 -- given by odoo shell

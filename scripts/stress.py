@@ -1,0 +1,645 @@
+"""Load driver of scripts/stress: tills that talk to a running Odoo over HTTP
+JSON-RPC exactly as the POS does, then checks of the database.
+
+Run by scripts/stress with the Odoo venv's Python (``requests``, ``psycopg2``);
+not an Odoo module file. Subcommands:
+
+  run      set up the tills (users, POS configs, sessions) and customers over
+           RPC as admin, then N tills in parallel each send M orders to
+           ``pos.order.sync_from_ui`` (half paying with points when the addon
+           is installed), replays of orders already sent, and (with the addon)
+           the expiry and tier jobs triggered meanwhile through
+           ``ir.cron.method_direct_trigger``. Writes its figures as JSON.
+  check    SQL checks of the database after a run (exit 1 if one fails).
+  summary  prints the A/B table of two runs' JSON files.
+
+Everything is bounded: a number of requests and a global deadline (epoch
+seconds); at the deadline the tills stop where they are.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid as uuidlib
+from datetime import datetime, timedelta, timezone
+
+import psycopg2
+import requests
+
+ADMIN = ("admin", "admin")
+CASHIER_PASSWORD = "stress-till-password"  # a throwaway test database
+SEND_TRIES = 5  # the POS resends an order until the server answered
+
+
+def out(line=""):
+    print(line, flush=True)
+
+
+class RpcError(Exception):
+    pass
+
+
+class Client:
+    """One browser session: its own cookie jar, as one till."""
+
+    def __init__(self, url, db, login, password):
+        self.url = url
+        self.http = requests.Session()
+        self.ids = 0
+        result = self._post(
+            "/web/session/authenticate", {"db": db, "login": login, "password": password}
+        )
+        self.uid = result["uid"]
+
+    def _post(self, path, params, timeout=600):
+        self.ids += 1
+        response = self.http.post(
+            self.url + path,
+            json={"jsonrpc": "2.0", "method": "call", "params": params, "id": self.ids},
+            timeout=timeout,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if body.get("error"):
+            data = body["error"].get("data") or {}
+            raise RpcError(data.get("message") or body["error"].get("message"))
+        return body.get("result")
+
+    def call(self, model, method, *args, **kwargs):
+        return self._post(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
+
+# ----------------------------------------------------------------------
+# setup, as admin over RPC
+
+
+def setup(admin, args, with_addon):
+    """Users, POS configs and open sessions of the tills, and the customers."""
+    main_config = admin.call(
+        "pos.config",
+        "search_read",
+        [["name", "!=", False]],
+        ["id", "name", "payment_method_ids", "pricelist_id"],
+        order="id",
+        limit=1,
+    )[0]
+    methods = admin.call(
+        "pos.payment.method",
+        "search_read",
+        [["id", "in", main_config["payment_method_ids"]]],
+        [
+            "id",
+            "name",
+            "is_cash_count",
+            "journal_id",
+            *(["is_loyalty_points"] if with_addon else []),
+        ],
+    )
+    bank = [m for m in methods if not m["is_cash_count"] and not m.get("is_loyalty_points")]
+    points = [m for m in methods if m.get("is_loyalty_points")]
+    if not bank or (with_addon and not points):
+        sys.exit("The demo shop needs a bank payment method (and a points method with the addon).")
+    # A cash method belongs to one till: the stress tills take cards (and points).
+    till_methods = [bank[0]["id"], *([points[0]["id"]] if with_addon else [])]
+    group_ids = [
+        admin.call("ir.model.data", "check_object_reference", module, name)[1]
+        for module, name in (("base", "group_user"), ("point_of_sale", "group_pos_user"))
+    ]
+    stamp = uuidlib.uuid4().hex[:6]
+    tills = []
+    for i in range(args.tills):
+        user_id = admin.call(
+            "res.users",
+            "create",
+            {
+                "name": f"Stress Cashier {i + 1}",
+                "login": f"stress-{stamp}-{i + 1}",
+                "password": CASHIER_PASSWORD,
+                "groups_id": [[6, 0, group_ids]],
+            },
+        )
+        config_id = admin.call(
+            "pos.config",
+            "create",
+            {"name": f"Stress Till {i + 1}", "payment_method_ids": [[6, 0, till_methods]]},
+        )
+        session_id = admin.call(
+            "pos.session", "create", {"config_id": config_id, "user_id": user_id}
+        )
+        admin.call("pos.session", "set_opening_control", [session_id], 0, "")
+        tills.append(
+            {"login": f"stress-{stamp}-{i + 1}", "user_id": user_id, "session_id": session_id}
+        )
+    partner_ids = admin.call(
+        "res.partner",
+        "create",
+        [{"name": f"Stress Customer {stamp} {i + 1}"} for i in range(args.customers)],
+    )
+    products = admin.call(
+        "product.product",
+        "search_read",
+        [["available_in_pos", "=", True], ["list_price", ">=", 20], ["list_price", "<=", 400]],
+        ["id", "lst_price"],
+        order="id",
+        limit=12,
+    )
+    if len(products) < 3:
+        sys.exit("The demo database has too few POS products.")
+    return {
+        "bank": bank[0]["id"],
+        "points": points[0]["id"] if with_addon else None,
+        "pricelist_id": main_config["pricelist_id"] and main_config["pricelist_id"][0],
+        "tills": tills,
+        "partner_ids": partner_ids,
+        "products": [(p["id"], p["lst_price"]) for p in products],
+    }
+
+
+def order_payload(rng, world, till, partner_id, points_amount):
+    """An order as the till sends it (cf. point_of_sale/tests/common.py
+    ``create_ui_order_data``): lines without taxes, paid in full."""
+    lines = []
+    for product_id, price in rng.sample(world["products"], rng.randint(1, 3)):
+        qty = rng.randint(1, 3)
+        subtotal = round(price * qty, 2)
+        lines.append(
+            [
+                0,
+                0,
+                {
+                    "id": rng.randint(1, 1000000),
+                    "product_id": product_id,
+                    "qty": qty,
+                    "price_unit": price,
+                    "price_subtotal": subtotal,
+                    "price_subtotal_incl": subtotal,
+                    "discount": 0.0,
+                    "tax_ids": [[6, 0, []]],
+                    "pack_lot_ids": [],
+                },
+            ]
+        )
+    total = round(sum(line[2]["price_subtotal_incl"] for line in lines), 2)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    payments = []
+    if points_amount:
+        points_amount = min(points_amount, total)
+        payments.append(
+            [0, 0, {"amount": points_amount, "name": now, "payment_method_id": world["points"]}]
+        )
+    rest = round(total - (points_amount or 0), 2)
+    if rest:
+        payments.append([0, 0, {"amount": rest, "name": now, "payment_method_id": world["bank"]}])
+    order_uuid = str(uuidlib.uuid4())
+    return {
+        "amount_paid": total,
+        "amount_return": 0,
+        "amount_tax": 0.0,
+        "amount_total": total,
+        "date_order": now,
+        "fiscal_position_id": False,
+        "pricelist_id": world["pricelist_id"],
+        "name": f"Order {order_uuid}",
+        "last_order_preparation_change": "{}",
+        "lines": lines,
+        "partner_id": partner_id,
+        "session_id": till["session_id"],
+        "sequence_number": 2,
+        "payment_ids": payments,
+        "uuid": order_uuid,
+        "user_id": till["user_id"],
+        "to_invoice": False,
+        "state": "paid",
+    }
+
+
+# ----------------------------------------------------------------------
+# the load
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies = []  # new orders, seconds
+        self.replay_latencies = []
+        self.sent = []  # uuids of orders the server accepted
+        self.points_orders = 0
+        self.errors = []  # (what, message): retried and given up, or jobs
+        self.retries = 0
+        self.job_runs = {"expire": 0, "tiers": 0}
+        self.job_busy = 0
+        self.stopped_by_deadline = False
+
+
+def send(client, payload, stats):
+    """sync_from_ui with the POS's retry; (seconds of the successful call, ok)."""
+    for attempt in range(SEND_TRIES):
+        started = time.perf_counter()
+        try:
+            client.call("pos.order", "sync_from_ui", [payload])
+            return time.perf_counter() - started, True
+        except (RpcError, requests.RequestException) as error:
+            with stats.lock:
+                stats.retries += 1
+                if attempt == SEND_TRIES - 1:
+                    stats.errors.append(("sync", str(error)[:300]))
+            time.sleep(0.2 * (attempt + 1))
+    return 0.0, False
+
+
+def till_loop(args, world, index, stats, deadline, shared_sent):
+    till = world["tills"][index]
+    rng = random.Random(args.seed * 1000 + index)
+    client = Client(args.url, args.db, till["login"], CASHIER_PASSWORD)
+    mine = []
+    for i in range(args.orders):
+        if time.time() >= deadline:
+            stats.stopped_by_deadline = True
+            return
+        partner_id = rng.choice(world["partner_ids"])
+        pays_points = i % 2 == 1
+        points_amount = 0
+        if pays_points and world["points"]:
+            # The till asks the server for the fresh balance, then spends
+            # (almost) all of it: other tills do the same at the same time.
+            balance = client.call("res.partner", "read", [partner_id], ["loyalty_points_balance"])[
+                0
+            ]["loyalty_points_balance"]
+            points_amount = float(int(balance)) if balance >= 1 else 0
+        payload = order_payload(rng, world, till, partner_id, points_amount)
+        elapsed, ok = send(client, json.loads(json.dumps(payload)), stats)
+        with stats.lock:
+            if ok:
+                stats.latencies.append(elapsed)
+                stats.sent.append(payload["uuid"])
+                stats.points_orders += bool(points_amount)
+                shared_sent.append(payload)
+        mine.append(payload)
+        # The POS resends orders after a lost answer: the same uuid again,
+        # from this till or, rarely, from another one.
+        if i % 7 == 3 or i % 11 == 5:
+            pool = mine if i % 7 == 3 else list(shared_sent)
+            replay = json.loads(json.dumps(rng.choice(pool)))
+            elapsed, ok = send(client, replay, stats)
+            if ok:
+                with stats.lock:
+                    stats.replay_latencies.append(elapsed)
+
+
+def jobs_loop(args, stats, deadline, done):
+    """Trigger the expiry and tier jobs now and then, as admin."""
+    admin = Client(args.url, args.db, *ADMIN)
+    crons = {}
+    for key, xmlid in (("expire", "ir_cron_expire_points"), ("tiers", "ir_cron_recompute_tiers")):
+        crons[key] = admin.call("ir.model.data", "check_object_reference", "loyalty_points", xmlid)[
+            1
+        ]
+    turn = 0
+    while not done.is_set() and time.time() < deadline:
+        key = "expire" if turn % 2 == 0 else "tiers"
+        turn += 1
+        try:
+            admin.call("ir.cron", "method_direct_trigger", [crons[key]])
+            with stats.lock:
+                stats.job_runs[key] += 1
+        except RpcError as error:
+            with stats.lock:
+                if "cannot be modified right now" in str(error) or "locked" in str(error):
+                    stats.job_busy += 1
+                else:
+                    stats.errors.append((f"job {key}", str(error)[:300]))
+        done.wait(args.job_interval)
+
+
+def seed_balances(args, admin, world):
+    """Each customer earns points with one card order (this creates the
+    account through the real sync), then a share of those lots is made due
+    (past expiry) directly in SQL, so that the expiry job has work while the
+    tills spend the same accounts."""
+    till = world["tills"][0]
+    rng = random.Random(args.seed)
+    client = Client(args.url, args.db, till["login"], CASHIER_PASSWORD)
+    for partner_id in world["partner_ids"]:
+        payload = order_payload(rng, world, till, partner_id, 0)
+        client.call("pos.order", "sync_from_ui", [payload])
+    partners = admin.call("res.partner", "read", world["partner_ids"], ["loyalty_points_balance"])
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        # A test harness rewriting dates, not the application: every third
+        # customer's lots are due.
+        cr.execute(
+            """
+            UPDATE loyalty_points_entry SET expiry_date = %s
+             WHERE partner_id = ANY(%s) AND points > 0 AND remaining > 0
+               AND partner_id %% 3 = 0
+            """,
+            [yesterday, world["partner_ids"]],
+        )
+        due = cr.rowcount
+    conn.close()
+    balances = [p["loyalty_points_balance"] for p in partners]
+    return due, balances
+
+
+def run(args):
+    with_addon = args.mode == "with"
+    admin = Client(args.url, args.db, *ADMIN)
+    world = setup(admin, args, with_addon)
+    seeded = {}
+    if with_addon:
+        due, balances = seed_balances(args, admin, world)
+        seeded = {"due_lots": due, "median_balance": statistics.median(balances)}
+    stats = Stats()
+    shared_sent = []
+    done = threading.Event()
+    deadline = args.deadline
+    threads = [
+        threading.Thread(
+            target=till_loop, args=(args, world, i, stats, deadline, shared_sent), daemon=True
+        )
+        for i in range(args.tills)
+    ]
+    jobs = None
+    if with_addon:
+        jobs = threading.Thread(target=jobs_loop, args=(args, stats, deadline, done), daemon=True)
+    failures = []
+
+    def guarded(thread):
+        original = thread._target
+
+        def target(*a):
+            try:
+                original(*a)
+            except Exception as error:  # a till that dies is a failed run
+                with stats.lock:
+                    failures.append(f"{thread.name}: {error!r}"[:300])
+
+        thread._target = target
+        return thread
+
+    started = time.perf_counter()
+    for thread in threads:
+        guarded(thread).start()
+    if jobs:
+        guarded(jobs).start()
+    for thread in threads:
+        thread.join(max(1.0, deadline - time.time() + 30))
+    done.set()
+    if jobs:
+        jobs.join(120)
+    wall = time.perf_counter() - started
+    lat = sorted(stats.latencies)
+
+    def pct(values, q):
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else 0.0
+
+    result = {
+        "mode": args.mode,
+        "db": args.db,
+        "tills": args.tills,
+        "orders_per_till": args.orders,
+        "customers": args.customers,
+        "orders": len(stats.sent),
+        "points_orders": stats.points_orders,
+        "replays": len(stats.replay_latencies),
+        "wall_s": wall,
+        "orders_per_s": len(stats.sent) / wall if wall else 0.0,
+        "p50_ms": pct(lat, 0.50),
+        "p95_ms": pct(lat, 0.95),
+        "max_ms": lat[-1] * 1000 if lat else 0.0,
+        "replay_p50_ms": statistics.median(stats.replay_latencies) * 1000
+        if stats.replay_latencies
+        else 0.0,
+        "retries": stats.retries,
+        "errors": stats.errors[:20],
+        "error_count": len(stats.errors) + len(failures),
+        "failures": failures,
+        "job_runs": stats.job_runs,
+        "job_busy": stats.job_busy,
+        "stopped_by_deadline": stats.stopped_by_deadline,
+        "seeded": seeded,
+        "sent_uuids": stats.sent,
+    }
+    with open(args.out, "w") as handle:
+        json.dump(result, handle)
+    out(
+        f"  {args.mode} the addon: {result['orders']} orders ({result['points_orders']} paying "
+        f"with points) + {result['replays']} replays in {wall:.1f} s: "
+        f"{result['orders_per_s']:.1f} orders/s, p50 {result['p50_ms']:.0f} ms, "
+        f"p95 {result['p95_ms']:.0f} ms; retries {stats.retries}, errors {result['error_count']}"
+    )
+    if with_addon:
+        out(
+            f"    jobs triggered: expiry {stats.job_runs['expire']}, tiers "
+            f"{stats.job_runs['tiers']} (busy, skipped: {stats.job_busy}); seeded: "
+            f"{seeded.get('due_lots', 0)} due lots, median balance "
+            f"{seeded.get('median_balance', 0):.0f} points"
+        )
+    for what, message in stats.errors[:5]:
+        out(f"    error ({what}): {message}")
+    for failure in failures[:5]:
+        out(f"    failure: {failure}")
+    if stats.stopped_by_deadline:
+        out("    stopped by the deadline before every order was sent")
+    return 1 if failures else 0
+
+
+# ----------------------------------------------------------------------
+# checks
+
+
+def check(args):
+    with open(args.result) as handle:
+        result = json.load(handle)
+    sent = result["sent_uuids"]
+    problems = []
+    conn = psycopg2.connect(dbname=args.db)
+    cr = conn.cursor()
+
+    def count(query, params=()):
+        cr.execute(query, params)
+        return cr.fetchone()[0]
+
+    cr.execute("SELECT uuid, COUNT(*) FROM pos_order WHERE uuid = ANY(%s) GROUP BY uuid", [sent])
+    found = dict(cr.fetchall())
+    missing = [u for u in sent if u not in found]
+    twice = {u: n for u, n in found.items() if n > 1}
+    if missing:
+        problems.append(f"{len(missing)} orders sent and acknowledged are not in the database")
+    if twice:
+        problems.append(f"{len(twice)} orders are in the database more than once")
+    if result["error_count"]:
+        problems.append(f"{result['error_count']} requests failed even after retries")
+    out(
+        f"  orders: {len(found)} of {len(sent)} acknowledged orders in the database, "
+        f"{len(twice)} twice"
+    )
+    if args.mode == "with":
+        keys = count(
+            """
+            SELECT COUNT(*) FROM (SELECT idempotency_key FROM loyalty_points_entry
+                                   WHERE idempotency_key IS NOT NULL
+                                   GROUP BY idempotency_key HAVING COUNT(*) > 1) AS dup
+            """
+        )
+        if keys:
+            problems.append(f"{keys} idempotency keys booked twice")
+        twice_booked = count(
+            """
+            SELECT COUNT(*) FROM (SELECT pos_order_id FROM loyalty_points_entry
+                                   WHERE pos_order_id IS NOT NULL AND kind = 'redeem'
+                                   GROUP BY pos_order_id HAVING COUNT(*) > 1) AS dup
+            """
+        )
+        if twice_booked:
+            problems.append(f"{twice_booked} orders redeemed twice")
+        accounts = count("SELECT COUNT(*) FROM loyalty_points_account")
+        bad_sum = count(
+            """
+            SELECT COUNT(*) FROM loyalty_points_account AS account
+              LEFT JOIN (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
+                          GROUP BY account_id) AS total ON total.account_id = account.id
+             WHERE ROUND(account.balance::numeric, 2)
+                   <> ROUND(COALESCE(total.points, 0)::numeric, 2)
+            """
+        )
+        bad_lots = count(
+            """
+            SELECT COUNT(*) FROM loyalty_points_account AS account
+              LEFT JOIN (SELECT account_id, SUM(remaining) AS remaining FROM loyalty_points_entry
+                          WHERE points > 0 GROUP BY account_id) AS lots
+                ON lots.account_id = account.id
+             WHERE CASE WHEN account.balance >= 0
+                        THEN ROUND(account.balance::numeric, 2)
+                             <> ROUND(COALESCE(lots.remaining, 0)::numeric, 2)
+                        ELSE COALESCE(lots.remaining, 0) <> 0 END
+            """
+        )
+        bad_alloc = count(
+            """
+            SELECT COUNT(*) FROM loyalty_points_entry AS lot
+              LEFT JOIN (SELECT credit_entry_id, SUM(points) AS points
+                           FROM loyalty_points_allocation GROUP BY credit_entry_id) AS used
+                ON used.credit_entry_id = lot.id
+             WHERE lot.points > 0
+               AND ROUND((lot.points - COALESCE(used.points, 0))::numeric, 2)
+                   <> ROUND(lot.remaining::numeric, 2)
+            """
+        )
+        for number, text in (
+            (bad_sum, "accounts whose balance != sum of their entries"),
+            (bad_lots, "accounts whose balance != sum of open lots (or overdrawn with open lots)"),
+            (bad_alloc, "lots whose remaining != points - allocations"),
+        ):
+            if number:
+                problems.append(f"{number} {text}")
+        # Overdrafts: the running balance of the account right after the
+        # entries of an order (entries of one account are booked under its
+        # row lock, so id order is booking order) below zero, on an order
+        # that took points.
+        cr.execute(
+            """
+            WITH running AS (
+                SELECT id, account_id, pos_order_id, points,
+                       SUM(points) OVER (PARTITION BY account_id ORDER BY id) AS balance
+                  FROM loyalty_points_entry
+            ), per_order AS (
+                SELECT DISTINCT ON (pos_order_id) pos_order_id, account_id, balance
+                  FROM running WHERE pos_order_id IS NOT NULL
+                 ORDER BY pos_order_id, id DESC
+            ), overdrawn AS (
+                SELECT per_order.account_id, COUNT(*) AS orders
+                  FROM per_order
+                 WHERE per_order.balance < 0
+                   AND EXISTS (SELECT 1 FROM loyalty_points_entry AS debit
+                                WHERE debit.pos_order_id = per_order.pos_order_id
+                                  AND debit.points < 0)
+                 GROUP BY per_order.account_id
+            )
+            SELECT COUNT(*), COALESCE(SUM(orders), 0),
+                   COUNT(*) FILTER (WHERE NOT EXISTS (
+                       SELECT 1 FROM mail_activity AS activity
+                        WHERE activity.res_model = 'loyalty.points.account'
+                          AND activity.res_id = overdrawn.account_id)),
+                   (SELECT COUNT(*) FROM mail_activity
+                     WHERE res_model = 'loyalty.points.account')
+              FROM overdrawn
+            """
+        )
+        overdrawn_accounts, overdrawing_orders, without_activity, activities = cr.fetchone()
+        if without_activity:
+            problems.append(f"{without_activity} overdrawn accounts without a manager activity")
+        expired = count("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
+        negative = count("SELECT COUNT(*) FROM loyalty_points_account WHERE balance < 0")
+        out(
+            f"  ledger: {accounts} accounts, balance = sum of entries: "
+            f"{'OK' if not bad_sum else 'BROKEN'}; = sum of open lots: "
+            f"{'OK' if not bad_lots else 'BROKEN'}; lots = points - allocations: "
+            f"{'OK' if not bad_alloc else 'BROKEN'}; idempotency keys twice: {keys}"
+        )
+        out(
+            f"  overdrafts: {overdrawing_orders} orders overdrew {overdrawn_accounts} accounts "
+            f"({negative} still negative), {activities} manager activities, "
+            f"{without_activity} overdrawn accounts without one; {expired} lots expired"
+        )
+    conn.close()
+    for problem in problems:
+        out(f"  FAILED: {problem}")
+    return 1 if problems else 0
+
+
+def summary(args):
+    with open(args.with_result) as handle:
+        with_ = json.load(handle)
+    with open(args.without_result) as handle:
+        without = json.load(handle)
+    out(f"  {'':<20} {'orders':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for label, res in (("with loyalty_points", with_), ("without", without)):
+        out(
+            f"  {label:<20} {res['orders']:>7} {res['orders_per_s']:>9.1f} "
+            f"{res['p50_ms']:>8.0f} {res['p95_ms']:>8.0f} {res['max_ms']:>8.0f}"
+        )
+    if without["orders_per_s"] and without["p50_ms"]:
+        throughput = with_["orders_per_s"] / without["orders_per_s"]
+        out(
+            f"  ratio with/without: throughput {throughput:.2f}x,"
+            f" p50 latency {with_['p50_ms'] / without['p50_ms']:.2f}x, "
+            f"p95 latency {with_['p95_ms'] / max(without['p95_ms'], 1e-9):.2f}x"
+        )
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run")
+    run_parser.add_argument("--url", required=True)
+    run_parser.add_argument("--db", required=True)
+    run_parser.add_argument("--mode", choices=("with", "without"), required=True)
+    run_parser.add_argument("--tills", type=int, default=8)
+    run_parser.add_argument("--orders", type=int, default=200)
+    run_parser.add_argument("--customers", type=int, default=50)
+    run_parser.add_argument("--deadline", type=float, required=True, help="epoch seconds")
+    run_parser.add_argument("--job-interval", type=float, default=2.0)
+    run_parser.add_argument("--seed", type=int, default=9)
+    run_parser.add_argument("--out", required=True)
+    check_parser = sub.add_parser("check")
+    check_parser.add_argument("--db", required=True)
+    check_parser.add_argument("--mode", choices=("with", "without"), required=True)
+    check_parser.add_argument("--result", required=True)
+    summary_parser = sub.add_parser("summary")
+    summary_parser.add_argument("--with-result", required=True)
+    summary_parser.add_argument("--without-result", required=True)
+    args = parser.parse_args()
+    return {"run": run, "check": check, "summary": summary}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
