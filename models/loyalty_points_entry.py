@@ -404,7 +404,7 @@ class LoyaltyPointsEntry(models.Model):
                              create_uid, create_date, write_uid, write_date)
                         SELECT expire_id, account_id, partner_id, company_id, %(now)s,
                                'expire', -remaining, 0, %(note)s, %(uid)s,
-                               'expire:' || lot_id, %(uid)s, %(now)s, %(uid)s, %(now)s
+                               %(key)s || lot_id, %(uid)s, %(now)s, %(uid)s, %(now)s
                           FROM due
                         ON CONFLICT (idempotency_key) DO NOTHING
                         RETURNING id, account_id, points
@@ -434,6 +434,7 @@ class LoyaltyPointsEntry(models.Model):
                     today=today,
                     now=fields.Datetime.now(),
                     note=self.env._("Points expired"),
+                    key=self._idempotency_key("expire", ""),
                     uid=self.env.uid,
                 )
             )
