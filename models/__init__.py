@@ -12,3 +12,9 @@ from . import pos_order
 from . import pos_order_line
 from . import product_template
 from . import sms_template
+from . import loyalty_points_card
+from . import loyalty_points_account_card
+from . import res_company_card
+from . import res_partner_card
+from . import res_config_settings_card
+from . import res_partner_pos

@@ -13,3 +13,5 @@ from . import test_sms
 from . import test_pos_payment
 from . import test_frontend
 from . import test_demo
+from . import test_card_tools
+from . import test_cards

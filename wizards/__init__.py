@@ -1,1 +1,2 @@
 from . import loyalty_points_adjust
+from . import loyalty_points_card_issue
