@@ -15,3 +15,5 @@ from . import test_frontend
 from . import test_demo
 from . import test_card_tools
 from . import test_cards
+from . import test_frontend_cards
+from . import test_pos_partner_load
