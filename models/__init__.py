@@ -27,3 +27,9 @@ from . import account_move
 from . import pos_session_accounting
 from . import pos_payment_method_accounting
 from . import res_config_settings_accounting
+from . import loyalty_points_card
+from . import loyalty_points_account_card
+from . import res_company_card
+from . import res_partner_card
+from . import res_config_settings_card
+from . import res_partner_pos

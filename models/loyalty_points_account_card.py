@@ -1,0 +1,245 @@
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.ean import EAN13_LENGTH, ean13_from_sequence, is_valid_ean13
+
+CARD_SEQUENCE_CODE = "loyalty.points.card"
+# Pre-printed cards: letters, digits and dashes (what a Code 128 or EAN
+# barcode carries and a cashier can type).
+CARD_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+
+
+class LoyaltyPointsAccount(models.Model):
+    _inherit = "loyalty.points.account"
+
+    card_ids = fields.One2many("loyalty.points.card", "account_id", string="Cards")
+    card_number = fields.Char(
+        compute="_compute_card_number",
+        store=True,
+        index=True,
+        readonly=True,
+        copy=False,
+        help="The number of the customer's active loyalty card. Blocked cards "
+        "stay in the account's card history and never select a customer again.",
+    )
+
+    @api.depends("card_ids.state", "card_ids.number")
+    def _compute_card_number(self):
+        for account in self:
+            active = account.card_ids.filtered(lambda card: card.state == "active")
+            account.card_number = active[:1].number or False
+
+    def write(self, vals):
+        if "card_number" in vals:
+            self.check_access("write")
+            raise UserError(
+                self.env._(
+                    "A loyalty card number cannot be written directly: issue, block "
+                    "or replace the card instead."
+                )
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # actions (POS managers: they may write accounts; cashiers only read)
+
+    def action_issue_card(self, number=False):
+        """Give each of these accounts a card: ``number`` (a pre-printed card,
+        one account only) or a number generated from the company's sequence.
+
+        :raises UserError: an account already has an active card, or the number
+            is invalid or already used in the company
+        """
+        self._loyalty_points_check_card_rights()
+        with_card = self.filtered("card_number")
+        if with_card:
+            raise UserError(
+                self.env._(
+                    "%(customers)s already has an active loyalty card: block or replace it.",
+                    customers=", ".join(with_card.mapped("partner_id.display_name")),
+                )
+            )
+        return self._loyalty_points_issue_cards(number)
+
+    def action_block_card(self, reason=False):
+        """Block the active card of these accounts (lost, stolen): its number
+        never selects the customer again; the account keeps its history."""
+        self._loyalty_points_check_card_rights()
+        cards = self.sudo().card_ids.filtered(lambda card: card.state == "active")
+        if len(cards) != len(self):
+            raise UserError(
+                self.env._(
+                    "%(customers)s has no active loyalty card to block.",
+                    customers=", ".join(
+                        (self - cards.account_id).mapped("partner_id.display_name")
+                    ),
+                )
+            )
+        cards.write(
+            {
+                "state": "blocked",
+                "blocked_date": fields.Date.context_today(self),
+                "block_reason": reason or False,
+            }
+        )
+        # the unique index allows one active card per account: block first
+        cards.flush_recordset()
+        for card in cards:
+            card.account_id.message_post(
+                body=self.env._("Loyalty card %(number)s blocked.", number=card.number)
+            )
+        return True
+
+    def action_replace_card(self, number=False, reason=False):
+        """Block the active card of this account and issue a new one
+        (``number`` or a generated one): the account and its history stay."""
+        self.ensure_one()
+        self._loyalty_points_check_card_rights()
+        if number:
+            number = self._loyalty_points_check_card_number(number, self.company_id)
+        self.action_block_card(reason or self.env._("Replaced"))
+        return self._loyalty_points_issue_cards(number)
+
+    def action_print_card(self):
+        return self.env.ref("loyalty_points.action_report_loyalty_card").report_action(self)
+
+    # ------------------------------------------------------------------
+    # helpers
+
+    def _loyalty_points_check_card_rights(self):
+        """Only who may write the accounts (POS managers) handles their cards."""
+        self.check_access("write")
+
+    def _loyalty_points_issue_cards(self, number=False):
+        if number:
+            self.ensure_one()
+            numbers = {self: self._loyalty_points_check_card_number(number, self.company_id)}
+        else:
+            numbers = {}
+            for company, accounts in self.grouped("company_id").items():
+                generated = self._loyalty_points_generate_card_numbers(company, len(accounts))
+                numbers.update(zip(accounts, generated, strict=True))
+        cards = (
+            self.env["loyalty.points.card"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "number": card_number,
+                        "account_id": account.id,
+                        "company_id": account.company_id.id,
+                    }
+                    for account, card_number in numbers.items()
+                ]
+            )
+        )
+        for card in cards:
+            card.account_id.message_post(
+                body=self.env._("Loyalty card %(number)s issued.", number=card.number)
+            )
+        return cards
+
+    @api.model
+    def _loyalty_points_check_card_number(self, number, company):
+        """``number`` without surrounding spaces, checked for ``company``.
+
+        :raises UserError: empty, malformed, a wrong EAN-13 check digit, or
+            already used (active or blocked) in the company
+        """
+        number = (number or "").strip()
+        if not CARD_NUMBER_RE.match(number):
+            raise UserError(
+                self.env._(
+                    "The card number %(number)s is not valid: use 4 to 32 letters, "
+                    "digits or dashes.",
+                    number=number or '""',
+                )
+            )
+        if number.isdigit() and len(number) == EAN13_LENGTH and not is_valid_ean13(number):
+            raise UserError(
+                self.env._(
+                    "The card number %(number)s has a wrong check digit: it is not a "
+                    "valid EAN-13 barcode.",
+                    number=number,
+                )
+            )
+        used = (
+            self.env["loyalty.points.card"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("number", "=", number)], limit=1)
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "The card number %(number)s is already used in %(company)s "
+                    "(%(state)s card).",
+                    number=number,
+                    company=company.name,
+                    state=dict(used._fields["state"]._description_selection(self.env))[used.state],
+                )
+            )
+        return number
+
+    @api.model
+    def _loyalty_points_card_sequence(self, company):
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search(
+            [("code", "=", CARD_SEQUENCE_CODE), ("company_id", "=", company.id)], limit=1
+        )
+        if not sequence:
+            sequence = Sequence.create(
+                {
+                    "name": self.env._("Loyalty Cards (%(company)s)", company=company.name),
+                    "code": CARD_SEQUENCE_CODE,
+                    "company_id": company.id,
+                    "implementation": "no_gap",
+                    "number_next": 1,
+                    "number_increment": 1,
+                }
+            )
+        return sequence
+
+    @api.model
+    def _loyalty_points_generate_card_numbers(self, company, count):
+        """``count`` new EAN-13 numbers: the company's prefix, its sequence
+        padded with zeros, the check digit; numbers already used (pre-printed
+        cards typed in) are skipped."""
+        sequence = self._loyalty_points_card_sequence(company)
+        prefix = company.loyalty_points_card_prefix or ""
+        Card = self.env["loyalty.points.card"].sudo()
+        numbers = []
+        while len(numbers) < count:
+            batch = []
+            for _i in range(count - len(numbers)):
+                try:
+                    batch.append(ean13_from_sequence(prefix, int(sequence._next())))
+                except ValueError as error:
+                    raise UserError(
+                        self.env._(
+                            "The card numbers of prefix %(prefix)s are exhausted: "
+                            "choose another prefix.",
+                            prefix=prefix,
+                        )
+                    ) from error
+            used = set(
+                Card.search([("company_id", "=", company.id), ("number", "in", batch)]).mapped(
+                    "number"
+                )
+            )
+            numbers += [number for number in batch if number not in used]
+        return numbers
+
+    @api.model
+    def _loyalty_points_find_card(self, number, company):
+        """The card ``number`` of ``company`` (active or blocked), or an empty
+        recordset."""
+        return (
+            self.env["loyalty.points.card"]
+            .sudo()
+            .search(
+                [("company_id", "=", company.id), ("number", "=", (number or "").strip())],
+                limit=1,
+            )
+        )

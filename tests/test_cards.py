@@ -1,0 +1,208 @@
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
+
+from ..tools.ean import is_valid_ean13
+from .common import LoyaltyPointsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCards(LoyaltyPointsCommon):
+    """Loyalty card numbers: issue, block, replace, bulk issue, lookup at the till."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.loyalty_points_card_prefix = "29"
+        cls.config = cls.env["pos.config"].search([("company_id", "=", cls.company.id)], limit=1)
+        if not cls.config:
+            cls.config = cls.env["pos.config"].create({"name": "Card Shop"})
+        cls.other_company = cls.env["res.company"].create({"name": "Other Shop Ltd"})
+
+    def _lookup(self, number, user=None):
+        Partner = self.env["res.partner"].with_user(user or self.cashier)
+        return Partner.loyalty_points_partner_by_card(self.config.id, number)
+
+    def test_generated_numbers_are_ean13_in_the_company_range(self):
+        cards = (self.account | self.other_account).with_user(self.manager).action_issue_card()
+        self.assertEqual(len(cards), 2)
+        for card in cards:
+            self.assertTrue(is_valid_ean13(card.number), card.number)
+            self.assertTrue(card.number.startswith("29"))
+        self.assertEqual(len(set(cards.mapped("number"))), 2)
+        self.assertEqual(
+            self.account.card_number, cards.filtered(lambda c: c.account_id == self.account).number
+        )
+
+    def test_generation_skips_numbers_taken_by_preprinted_cards(self):
+        Account = self.env["loyalty.points.account"]
+        sequence = Account._loyalty_points_card_sequence(self.company)
+        following = f"29{str(sequence.number_next_actual).zfill(10)}"
+        from ..tools.ean import ean_check_digit
+
+        taken = following + ean_check_digit(following)
+        self.account.with_user(self.manager).action_issue_card(taken)
+        card = self.other_account.with_user(self.manager).action_issue_card()
+        self.assertNotEqual(card.number, taken)
+        self.assertTrue(is_valid_ean13(card.number))
+
+    def test_preprinted_number_and_bad_input(self):
+        manager_account = self.account.with_user(self.manager)
+        for number, message in [
+            ("2900000000019", "wrong check digit"),
+            ("ab", "not valid"),
+            ("12 34 56", "not valid"),
+        ]:
+            with self.subTest(number=number), self.assertRaisesRegex(UserError, message):
+                manager_account.action_issue_card(number)
+        self.assertFalse(self.account.card_ids)
+        manager_account.action_issue_card(" PP-000123 ")
+        self.assertEqual(self.account.card_number, "PP-000123")
+        # a duplicate, in the same company: refused, nothing changed
+        with self.assertRaisesRegex(UserError, "already used"):
+            self.other_account.with_user(self.manager).action_issue_card("PP-000123")
+        self.assertFalse(self.other_account.card_ids)
+        # a second card for an account that has one: block or replace it first
+        with self.assertRaisesRegex(UserError, "already has an active loyalty card"):
+            manager_account.action_issue_card("PP-000124")
+        # the same number in another company is another card
+        other_account = self.env["loyalty.points.account"]._get_or_create(
+            self.customer, self.other_company
+        )
+        other_account.sudo().action_issue_card("PP-000123")
+        self.assertEqual(other_account.card_number, "PP-000123")
+
+    def test_block_and_replace_keep_the_account(self):
+        self._book(self.account, "earn", 120.0, expiry_days=100)
+        manager_account = self.account.with_user(self.manager)
+        first = manager_account.action_issue_card()
+        self.assertEqual(self._lookup(first.number)["partner_id"], self.customer.id)
+        second = manager_account.action_replace_card(reason="Lost")
+        self.assertRecordValues(
+            first, [{"state": "blocked", "block_reason": "Lost", "account_id": self.account.id}]
+        )
+        self.assertEqual(self.account.card_number, second.number)
+        self.assertEqual(self.account.balance, 120.0)
+        self.assertLedgerConsistent(self.account)
+        # the blocked number never selects anybody again, nor can it be re-issued
+        result = self._lookup(first.number)
+        self.assertFalse(result["partner_id"])
+        self.assertIn("blocked", result["message"])
+        with self.assertRaisesRegex(UserError, "already used"):
+            self.other_account.with_user(self.manager).action_issue_card(first.number)
+        self.assertFalse(
+            self.env["res.partner"].search([("loyalty_points_card_number", "=", first.number)])
+        )
+        manager_account.action_block_card()
+        self.assertFalse(self.account.card_number)
+        self.assertFalse(self._lookup(second.number)["partner_id"])
+        with self.assertRaisesRegex(UserError, "no active loyalty card"):
+            manager_account.action_block_card()
+
+    def test_lookup_unknown_and_other_company(self):
+        result = self._lookup("2900000099990")
+        self.assertFalse(result["partner_id"])
+        self.assertIn("Unknown loyalty card", result["message"])
+        other_account = self.env["loyalty.points.account"]._get_or_create(
+            self.other_customer, self.other_company
+        )
+        card = other_account.sudo().action_issue_card()
+        result = self._lookup(card.number)
+        self.assertFalse(result["partner_id"], "a card of another company selects nobody")
+        self.assertIn("Unknown loyalty card", result["message"])
+
+    def test_partner_search_by_card_number(self):
+        card = self.account.with_user(self.manager).action_issue_card()
+        Partner = self.env["res.partner"].with_user(self.cashier)
+        found = Partner.search([("loyalty_points_card_number", "ilike", card.number + "%")])
+        self.assertEqual(found, self.customer)
+        self.assertEqual(Partner.browse(self.customer.id).loyalty_points_card_number, card.number)
+        # the POS customer search: any of several fields, the card number among them
+        found = Partner.search(
+            [
+                "|",
+                ("name", "ilike", card.number),
+                ("loyalty_points_card_number", "ilike", card.number),
+            ]
+        )
+        self.assertEqual(found, self.customer)
+
+    def test_cashier_cannot_touch_cards(self):
+        card = self.account.with_user(self.manager).action_issue_card()
+        cashier_account = self.other_account.with_user(self.cashier)
+        with self.assertRaises(AccessError):
+            cashier_account.action_issue_card()
+        with self.assertRaises(AccessError):
+            self.account.with_user(self.cashier).action_block_card()
+        with self.assertRaises(AccessError):
+            self.account.with_user(self.cashier).action_replace_card()
+        # reassigning the card to another account, or changing its number
+        with self.assertRaises(AccessError):
+            card.with_user(self.cashier).write({"account_id": self.other_account.id})
+        with self.assertRaises(AccessError):
+            card.with_user(self.cashier).write({"number": "2900000000025"})
+        with self.assertRaises(AccessError):
+            self.env["loyalty.points.card"].with_user(self.cashier).create(
+                {
+                    "number": "CASH-1",
+                    "account_id": self.other_account.id,
+                    "company_id": self.company.id,
+                }
+            )
+        with self.assertRaises(AccessError):
+            cashier_account.write({"card_number": card.number})
+        # even a manager does not write the number directly
+        with self.assertRaises(AccessError):
+            card.with_user(self.manager).write({"account_id": self.other_account.id})
+        with self.assertRaisesRegex(UserError, "cannot be written directly"):
+            self.other_account.with_user(self.manager).write({"card_number": card.number})
+        self.assertEqual(card.account_id, self.account)
+        self.assertFalse(self.other_account.card_ids)
+        # cashiers read cards
+        self.assertEqual(card.with_user(self.cashier).number, self.account.card_number)
+
+    def test_bulk_issue_by_tag(self):
+        tag = self.env["res.partner.category"].create({"name": "Card holders"})
+        holders = self.env["res.partner"].create(
+            [{"name": f"Holder {i}", "category_id": [Command.link(tag.id)]} for i in range(5)]
+        )
+        self.customer.category_id = [Command.link(tag.id)]
+        existing = self.account.with_user(self.manager).action_issue_card()
+        wizard = Form(self.env["loyalty.points.card.issue"].with_user(self.manager))
+        wizard.partner_category_ids.add(tag)
+        action = wizard.save().action_confirm()
+        cards = self.env["loyalty.points.card"].browse(action["domain"][0][2])
+        self.assertEqual(cards.account_id.partner_id, holders)
+        self.assertEqual(self.account.card_ids, existing, "who has a card keeps it")
+        # again: nothing left to issue
+        wizard = Form(self.env["loyalty.points.card.issue"].with_user(self.manager))
+        wizard.partner_category_ids.add(tag)
+        with self.assertRaisesRegex(UserError, "nothing to issue"):
+            wizard.save().action_confirm()
+        # a cashier cannot run it
+        cashier = new_test_user(
+            self.env,
+            login="lp_card_cashier2",
+            groups="base.group_user,point_of_sale.group_pos_user",
+        )
+        with self.assertRaises(AccessError):
+            self.env["loyalty.points.card.issue"].with_user(cashier).create({})
+
+    def test_prefix_setting(self):
+        with self.assertRaises(ValidationError):
+            self.company.loyalty_points_card_prefix = "2A"
+        self.company.loyalty_points_card_prefix = "271"
+        card = self.account.with_user(self.manager).action_issue_card()
+        self.assertTrue(card.number.startswith("271"))
+        self.assertTrue(is_valid_ean13(card.number))
+
+    def test_print_card(self):
+        self.account.with_user(self.manager).action_issue_card()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("loyalty_points.action_report_loyalty_card", self.account.ids)[0]
+            .decode()
+        )
+        self.assertIn(self.account.card_number, html)
+        self.assertIn(f'alt="Barcode {self.account.card_number}"', html)
+        self.assertIn("Loyalty card", html)

@@ -1,0 +1,31 @@
+from odoo.tests import tagged
+
+from .test_frontend import TestPosFrontend
+
+
+@tagged("post_install", "-at_install")
+class TestPosCardsFrontend(TestPosFrontend):
+    """Loyalty cards at the till, in Chromium: scanning, blocked and unknown
+    cards, the customer search by card number, the balance in the customer list."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Account = cls.env["loyalty.points.account"]
+        company = cls.main_pos_config.company_id
+        boris_account = Account._get_or_create(cls.boris, company)
+        cls.anna_account.action_issue_card("2900007770013")
+        boris_account.action_issue_card("2900007770020")
+        boris_account.action_replace_card("2900007770037", reason="Lost")
+
+    # The points payment tour runs in TestPosFrontend already.
+    test_pay_with_points_and_refund = None
+
+    def test_scan_card(self):
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.start_pos_tour("LoyaltyPointsCardTour", login="lp_till")
+        order = self.env["pos.order"].search(
+            [("session_id", "=", self.main_pos_config.current_session_id.id)]
+        )
+        # the tour leaves its order open: nothing was booked for a card
+        self.assertFalse(order.filtered(lambda o: o.state == "paid"))
