@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
-from ..tools.ean import is_valid_ean13
+from ..tools.ean import ean_check_digit, is_valid_ean13
 from .common import LoyaltyPointsCommon
 
 
@@ -38,8 +38,6 @@ class TestCards(LoyaltyPointsCommon):
         Account = self.env["loyalty.points.account"]
         sequence = Account._loyalty_points_card_sequence(self.company)
         following = f"29{str(sequence.number_next_actual).zfill(10)}"
-        from ..tools.ean import ean_check_digit
-
         taken = following + ean_check_digit(following)
         self.account.with_user(self.manager).action_issue_card(taken)
         card = self.other_account.with_user(self.manager).action_issue_card()
