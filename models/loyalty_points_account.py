@@ -159,7 +159,7 @@ class LoyaltyPointsAccount(models.Model):
                     UPDATE loyalty_points_account
                        SET write_date = NOW() AT TIME ZONE 'UTC', write_uid = %(uid)s
                      WHERE partner_id = %(partner)s AND company_id = %(company)s
-                 RETURNING id, balance, tier_id, turnover
+                 RETURNING id, balance, tier_id, turnover, partner_id, company_id
                     """,
                     partner=commercial.id,
                     company=company.id,
@@ -169,9 +169,11 @@ class LoyaltyPointsAccount(models.Model):
             row = self.env.cr.fetchone()
             if row:
                 account = self.browse(row[0])
-                account.invalidate_recordset(["balance", "tier_id", "turnover", "write_date"])
-                for name, value in zip(("balance", "tier_id", "turnover"), row[1:], strict=True):
-                    value = float(value or 0.0) if name != "tier_id" else value
+                names = ("balance", "tier_id", "turnover", "partner_id", "company_id")
+                account.invalidate_recordset([*names, "write_date"])
+                for name, value in zip(names, row[1:], strict=True):
+                    if name in ("balance", "turnover"):
+                        value = float(value or 0.0)
                     self.env.cache.update(account, self._fields[name], [value])
                 return account
             self._get_or_create(commercial, company)

@@ -85,6 +85,11 @@ class LoyaltyPointsTier(models.Model):
         tiers = self.sudo().search([("company_id", "=", company_id)])
         return tuple(sorted((tier.min_turnover, tier.id) for tier in tiers))
 
+    @tools.ormcache("tier_id")
+    def _earn_multiplier(self, tier_id):
+        """The points multiplier of a tier (1.0 without one); cached."""
+        return (self.sudo().browse(tier_id).earn_multiplier or 1.0) if tier_id else 1.0
+
     @api.model
     def _tier_for_turnover(self, company, turnover):
         """The highest tier of ``company`` that ``turnover`` reaches, or an

@@ -496,7 +496,7 @@ class PosOrder(models.Model):
             program = resolve_program(specs, spec, point_value, company.loyalty_points_best_program)
             if program:
                 raw_by_program[program].append((line, line_points(program, spec, point_value)))
-        multiplier = account.tier_id.earn_multiplier or 1.0
+        multiplier = self.env["loyalty.points.tier"]._earn_multiplier(account.tier_id.id)
         rounding = company.loyalty_points_rounding
         result = {}
         for program in (spec for spec in specs if spec in raw_by_program):
