@@ -1,6 +1,7 @@
 from . import models
 from . import wizards
 from . import report
+from . import controllers
 
 
 def post_init_hook(env):

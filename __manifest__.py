@@ -11,7 +11,7 @@
     "website": "https://github.com/loyalty-points/loyalty_points",
     "maintainers": ["loyalty-points"],
     "development_status": "Beta",
-    "depends": ["point_of_sale", "sms", "phone_validation", "digest"],
+    "depends": ["point_of_sale", "sms", "phone_validation", "digest", "portal"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/loyalty_points_security.xml",
@@ -49,6 +49,8 @@
         "wizards/loyalty_points_card_issue_views.xml",
         "views/loyalty_points_card_views.xml",
         "report/loyalty_points_card.xml",
+        "security/loyalty_points_portal_security.xml",
+        "views/portal_templates.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

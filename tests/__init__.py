@@ -24,3 +24,4 @@ from . import test_card_tools
 from . import test_cards
 from . import test_frontend_cards
 from . import test_pos_partner_load
+from . import test_portal

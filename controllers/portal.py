@@ -1,0 +1,159 @@
+from urllib.parse import urlencode
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..tools.ean import EAN13_LENGTH, is_valid_ean13
+
+JOURNAL_PAGE_SIZE = 20
+EXPIRING_LOTS_SHOWN = 5
+
+
+class LoyaltyPointsPortal(CustomerPortal):
+    """``/my/loyalty``: the customer's own loyalty accounts and journal.
+
+    Everything is read as the logged-in user, through the portal record rules
+    (own commercial partner, own companies); the domains below also name the
+    partner, so an internal user sees only their own accounts here too.
+    """
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "loyalty_points_count" in counters:
+            Account = request.env["loyalty.points.account"]
+            values["loyalty_points_count"] = (
+                Account.search_count(self._loyalty_points_account_domain())
+                if Account.has_access("read")
+                else 0
+            )
+        return values
+
+    def _loyalty_points_account_domain(self):
+        user = request.env.user
+        return [
+            ("partner_id", "=", user.commercial_partner_id.id),
+            ("company_id", "in", user.company_ids.ids),
+        ]
+
+    @http.route(
+        ["/my/loyalty", "/my/loyalty/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_loyalty(self, page=1, **kw):
+        values = self._prepare_loyalty_points_portal_values(page=page)
+        return request.render("loyalty_points.portal_my_loyalty", values)
+
+    def _prepare_loyalty_points_portal_values(self, page=1):
+        values = self._prepare_portal_layout_values()
+        Account = request.env["loyalty.points.account"]
+        Entry = request.env["loyalty.points.entry"]
+        accounts = Account.browse()
+        entries = Entry.browse()
+        entry_count = 0
+        if Account.has_access("read") and Entry.has_access("read"):
+            accounts = Account.search(self._loyalty_points_account_domain(), order="company_id")
+            entry_domain = [("account_id", "in", accounts.ids)]
+            entry_count = Entry.search_count(entry_domain)
+        pager = portal_pager(
+            url="/my/loyalty",
+            total=entry_count,
+            page=page,
+            step=JOURNAL_PAGE_SIZE,
+        )
+        if entry_count:
+            entries = Entry.search(entry_domain, limit=JOURNAL_PAGE_SIZE, offset=pager["offset"])
+        values.update(
+            {
+                "page_name": "loyalty_points",
+                "accounts": accounts,
+                "sections": self._loyalty_points_sections(accounts),
+                "entries": entries,
+                "entry_details": self._loyalty_points_entry_details(entries),
+                "show_company": len(accounts.company_id) > 1,
+                "pager": pager,
+                "default_url": "/my/loyalty",
+            }
+        )
+        return values
+
+    def _loyalty_points_sections(self, accounts):
+        """{account id: values} for the section of each account."""
+        lots = self._loyalty_points_expiring_lots(accounts)
+        return {
+            account.id: {
+                "next_tier": self._loyalty_points_next_tier(account),
+                "expiring_lots": lots.get(account.id, []),
+                "barcode_url": self._loyalty_points_barcode_url(account.card_number),
+            }
+            for account in accounts
+        }
+
+    def _loyalty_points_next_tier(self, account):
+        """{"tier": the next tier, "missing": turnover still needed} or None
+        when the account is in the highest tier (or the company has none)."""
+        thresholds = request.env["loyalty.points.tier"]._tier_thresholds(account.company_id.id)
+        for minimum, tier_id in thresholds:
+            if minimum > account.turnover:
+                return {
+                    "tier": request.env["loyalty.points.tier"].browse(tier_id),
+                    "missing": minimum - account.turnover,
+                }
+        return None
+
+    def _loyalty_points_expiring_lots(self, accounts):
+        """{account id: [(expiry date, points)]}: the open lots of each account
+        that expire first, summed per day."""
+        if not accounts:
+            return {}
+        groups = request.env["loyalty.points.entry"]._read_group(
+            [
+                ("account_id", "in", accounts.ids),
+                ("remaining", ">", 0),
+                ("expiry_date", "!=", False),
+            ],
+            ["account_id", "expiry_date:day"],
+            ["remaining:sum"],
+            order="expiry_date:day",
+        )
+        lots = {}
+        for account, day, points in groups:
+            account_lots = lots.setdefault(account.id, [])
+            if len(account_lots) < EXPIRING_LOTS_SHOWN:
+                account_lots.append((day, points))
+        return lots
+
+    def _loyalty_points_barcode_url(self, number):
+        if not number:
+            return False
+        if number.isdigit() and len(number) == EAN13_LENGTH and is_valid_ean13(number):
+            barcode_type, width = "EAN13", 300
+        else:
+            barcode_type, width = "Code128", 400
+        query = urlencode(
+            {
+                "barcode_type": barcode_type,
+                "value": number,
+                "width": width,
+                "height": 100,
+                "humanreadable": 1,
+            }
+        )
+        return f"/report/barcode/?{query}"
+
+    def _loyalty_points_entry_details(self, entries):
+        """{entry id: text shown to the customer}: the receipt number of the
+        order and the entry's note. The responsible user, the program, the
+        accounting and the allocations are internal and stay out.
+
+        The entries were read through the portal rules: only then is the
+        order read as superuser (portal users cannot read POS orders)."""
+        details = {}
+        for entry in entries.sudo():
+            parts = [entry.pos_order_id.pos_reference, entry.note]
+            details[entry.id] = " - ".join(part for part in parts if part)
+        return details
