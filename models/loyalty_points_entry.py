@@ -124,6 +124,7 @@ class LoyaltyPointsEntry(models.Model):
         """Book entries: lock their accounts, allocate negative entries over the
         open lots (first expiring first), let new lots pay back an overdrawn
         balance first, and update the stored balances, in this transaction."""
+        self.check_access("create")  # before any lock: nobody but the ledger (sudo) books
         accounts = self.env["loyalty.points.account"].browse(
             {vals["account_id"] for vals in vals_list}
         )
