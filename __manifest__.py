@@ -29,6 +29,7 @@
         "views/pos_payment_method_views.xml",
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
+        "views/loyalty_points_bonus_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

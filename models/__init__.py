@@ -16,3 +16,5 @@ from . import pos_order_line
 from . import product_template
 from . import product_category
 from . import sms_template
+from . import loyalty_points_program_exclusion
+from . import res_partner_bonus

@@ -441,7 +441,7 @@ class PosOrder(models.Model):
         Earning is computed on the server's earning base (``tools.earning_base``),
         spread over the lines in proportion to their amount.
         """
-        if not account:
+        if not account or self.partner_id._loyalty_points_is_excluded():
             return []
         lines = self._loyalty_points_earning_lines(amounts)
         sold = sum(amounts["lines"][line] for line in lines)

@@ -15,3 +15,4 @@ from . import test_frontend
 from . import test_demo
 from . import test_server_authority
 from . import test_tools_ledger
+from . import test_bonus_exclusions
