@@ -18,3 +18,4 @@ from . import product_category
 from . import sms_template
 from . import loyalty_points_program_exclusion
 from . import res_partner_bonus
+from . import loyalty_points_tier_visits

@@ -263,8 +263,13 @@ class PosOrder(models.Model):
                 loyalty_points_account_id=turnover_account.id, loyalty_points_amount=amount
             )
             if turnover_account._in_tier_window(day):
+                visits = None
+                if self.env["loyalty.points.tier"]._tier_needs_visits(company):
+                    # this order is not written yet: count it on top
+                    visits = turnover_account._compute_visits()
+                    visits[turnover_account.id] += int(amount > 0)
                 turnover_account._update_tiers(
-                    {turnover_account.id: turnover_account.turnover + amount}
+                    {turnover_account.id: turnover_account.turnover + amount}, visits
                 )
         if account:
             order_vals.update(

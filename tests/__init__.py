@@ -16,3 +16,4 @@ from . import test_demo
 from . import test_server_authority
 from . import test_tools_ledger
 from . import test_bonus_exclusions
+from . import test_bonus_visit_tiers
