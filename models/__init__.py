@@ -19,3 +19,5 @@ from . import sms_template
 from . import loyalty_points_program_exclusion
 from . import res_partner_bonus
 from . import loyalty_points_tier_visits
+from . import res_company_bonus
+from . import res_config_settings_bonus

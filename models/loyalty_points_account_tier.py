@@ -119,12 +119,12 @@ class LoyaltyPointsAccount(models.Model):
             )._compute_visits()
         for account in self:
             turnover = turnovers.get(account.id, 0.0)
-            visit_count = visits.get(account.id, account.visit_count)
-            tier = Tier._tier_for_turnover(account.company_id, turnover, visit_count)
+            visit_count = visits.get(account.id)  # None: no tier asks for visits
+            tier = Tier._tier_for_turnover(account.company_id, turnover, visit_count or 0)
             vals = {}
             if account.currency_id.compare_amounts(account.turnover, turnover):
                 vals["turnover"] = turnover
-            if visit_count != account.visit_count:
+            if visit_count is not None and visit_count != account.visit_count:
                 vals["visit_count"] = visit_count
             old_tier = account.tier_id
             if tier != old_tier:

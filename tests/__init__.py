@@ -17,3 +17,4 @@ from . import test_server_authority
 from . import test_tools_ledger
 from . import test_bonus_exclusions
 from . import test_bonus_visit_tiers
+from . import test_bonus_welcome_referral
