@@ -30,6 +30,8 @@
         "views/res_config_settings_views.xml",
         "views/loyalty_points_menus.xml",
         "views/loyalty_points_bonus_views.xml",
+        "data/ir_cron_birthday_data.xml",
+        "data/sms_template_birthday_data.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

@@ -21,3 +21,4 @@ from . import res_partner_bonus
 from . import loyalty_points_tier_visits
 from . import res_company_bonus
 from . import res_config_settings_bonus
+from . import loyalty_points_account_birthday

@@ -32,11 +32,19 @@ class ResCompany(models.Model):
         "the server values its lines) for the referral bonuses.",
     )
 
+    loyalty_points_birthday_points = fields.Float(
+        string="Birthday Bonus (points)",
+        digits=(16, 2),
+        help="Points given once a year on the customer's birthday (0: none).",
+    )
+    loyalty_points_sms_birthday = fields.Boolean(string="SMS on the Birthday Bonus")
+
     @api.constrains(
         "loyalty_points_welcome_points",
         "loyalty_points_referral_points",
         "loyalty_points_referral_new_points",
         "loyalty_points_referral_min_amount",
+        "loyalty_points_birthday_points",
     )
     def _check_loyalty_points_bonuses(self):
         for company in self:
@@ -46,6 +54,7 @@ class ResCompany(models.Model):
                     company.loyalty_points_referral_points,
                     company.loyalty_points_referral_new_points,
                     company.loyalty_points_referral_min_amount,
+                    company.loyalty_points_birthday_points,
                 )
                 < 0
             ):

@@ -14,6 +14,11 @@ class ResPartner(models.Model):
         "in any program, but keeps and spends the points already earned.",
     )
 
+    loyalty_points_birthday = fields.Date(
+        string="Birthday",
+        help="Only the day and the month count (any year will do when it is unknown): "
+        "the customer gets the company's birthday bonus on that day, once a year.",
+    )
     loyalty_points_referrer_id = fields.Many2one(
         "res.partner",
         string="Referred by",

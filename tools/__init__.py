@@ -12,3 +12,4 @@ from .programs import (
     resolve_program,
     spread,
 )
+from .birthday import birthday_in, birthdays_due
