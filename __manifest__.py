@@ -51,5 +51,6 @@
         "demo/loyalty_points_program_demo.xml",
         "demo/pos_payment_method_demo.xml",
         "demo/pos_order_demo.xml",
+        "demo/loyalty_points_bonus_demo.xml",
     ],
 }
