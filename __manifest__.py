@@ -51,6 +51,9 @@
         "report/loyalty_points_card.xml",
         "security/loyalty_points_portal_security.xml",
         "views/portal_templates.xml",
+        "views/loyalty_points_bonus_views.xml",
+        "data/ir_cron_birthday_data.xml",
+        "data/sms_template_birthday_data.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [
@@ -70,5 +73,6 @@
         "demo/loyalty_points_program_demo.xml",
         "demo/pos_payment_method_demo.xml",
         "demo/pos_order_demo.xml",
+        "demo/loyalty_points_bonus_demo.xml",
     ],
 }

@@ -33,3 +33,9 @@ from . import res_company_card
 from . import res_partner_card
 from . import res_config_settings_card
 from . import res_partner_pos
+from . import loyalty_points_program_exclusion
+from . import res_partner_bonus
+from . import loyalty_points_tier_visits
+from . import res_company_bonus
+from . import res_config_settings_bonus
+from . import loyalty_points_account_birthday

@@ -18,6 +18,12 @@ class LoyaltyPointsAccount(models.Model):
         readonly=True,
         help="Paid POS orders net of refunds within the company's tier window.",
     )
+    visit_count = fields.Integer(
+        string="Visits",
+        readonly=True,
+        help="Paid POS orders within the company's tier window (refunds are not "
+        "visits); counted when some tier asks for visits.",
+    )
     tier_checked_date = fields.Date(readonly=True, copy=False)
     previous_pricelist_id = fields.Many2one(
         "product.pricelist",
@@ -56,6 +62,35 @@ class LoyaltyPointsAccount(models.Model):
             )
         return turnovers
 
+    def _compute_visits(self):
+        """{account id: visits}: the POS orders booked to the account with a
+        positive turnover (``pos.order.loyalty_points_amount``), within the
+        company's tier window (0 months: the whole history)."""
+        self.env["pos.order"].flush_model(
+            ["loyalty_points_account_id", "loyalty_points_amount", "loyalty_points_date"]
+        )
+        visits = dict.fromkeys(self.ids, 0)
+        today = fields.Date.context_today(self)
+        for company, accounts in self.grouped("company_id").items():
+            months = company.loyalty_points_tier_months
+            since = fields.Date.subtract(today, months=months) if months else None
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT loyalty_points_account_id, COUNT(*)
+                      FROM pos_order
+                     WHERE loyalty_points_account_id IN %(accounts)s
+                       AND loyalty_points_amount > 0
+                       AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)
+                  GROUP BY loyalty_points_account_id
+                    """,
+                    since=since,
+                    accounts=tuple(accounts.ids),
+                )
+            )
+            visits.update(self.env.cr.fetchall())
+        return visits
+
     def _in_tier_window(self, day):
         """Whether an order of ``day`` counts in this account's turnover today."""
         self.ensure_one()
@@ -63,25 +98,34 @@ class LoyaltyPointsAccount(models.Model):
         today = fields.Date.context_today(self)
         return not months or day >= fields.Date.subtract(today, months=months)
 
-    def _update_tiers(self, turnovers=None):
-        """Set turnover and tier of these accounts; apply tier changes: the
-        discount card (pricelist), the chatter and the SMS.
+    def _update_tiers(self, turnovers=None, visits=None):
+        """Set turnover, visits and tier of these accounts; apply tier changes:
+        the discount card (pricelist), the chatter and the SMS.
 
         :param turnovers: {account id: turnover}, when the caller knows them
             (a booking adds its order to the stored turnover); by default they
             are recomputed over the company's window.
+        :param visits: {account id: visits}, likewise; by default they are
+            counted, for the companies with a tier that asks for visits only.
         """
         if not self:
             return
         if turnovers is None:
             turnovers = self._compute_turnovers()
         Tier = self.env["loyalty.points.tier"].sudo()
+        if visits is None:
+            visits = self.filtered(
+                lambda account: Tier._tier_needs_visits(account.company_id)
+            )._compute_visits()
         for account in self:
             turnover = turnovers.get(account.id, 0.0)
-            tier = Tier._tier_for_turnover(account.company_id, turnover)
+            visit_count = visits.get(account.id)  # None: no tier asks for visits
+            tier = Tier._tier_for_turnover(account.company_id, turnover, visit_count or 0)
             vals = {}
             if account.currency_id.compare_amounts(account.turnover, turnover):
                 vals["turnover"] = turnover
+            if visit_count is not None and visit_count != account.visit_count:
+                vals["visit_count"] = visit_count
             old_tier = account.tier_id
             if tier != old_tier:
                 vals["tier_id"] = tier.id

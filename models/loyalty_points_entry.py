@@ -13,6 +13,12 @@ KINDS = [
     ("expire", "Expired"),
     ("adjust", "Adjustment"),
     ("reversal", "Reversal"),
+    ("bonus", "Bonus"),
+]
+BONUS_TYPES = [
+    ("welcome", "Welcome"),
+    ("birthday", "Birthday"),
+    ("referral", "Referral"),
 ]
 
 
@@ -50,6 +56,7 @@ class LoyaltyPointsEntry(models.Model):
         help="Points of this lot not yet redeemed, expired or reversed.",
     )
     expiry_date = fields.Date(readonly=True, help="The lot expires after this day.")
+    bonus_type = fields.Selection(BONUS_TYPES, readonly=True, help="What a bonus was given for.")
     program_id = fields.Many2one(
         "loyalty.points.program", readonly=True, index="btree_not_null", ondelete="restrict"
     )
@@ -92,9 +99,14 @@ class LoyaltyPointsEntry(models.Model):
         ),
         (
             "kind_sign",
-            "CHECK((kind <> 'earn' OR points > 0) "
+            "CHECK((kind NOT IN ('earn', 'bonus') OR points > 0) "
             "AND (kind NOT IN ('redeem', 'expire') OR points < 0))",
-            "Earned points are positive, redeemed and expired points negative.",
+            "Earned points and bonuses are positive, redeemed and expired points negative.",
+        ),
+        (
+            "bonus_type_kind",
+            "CHECK((kind = 'bonus') = (bonus_type IS NOT NULL))",
+            "A bonus says what it was given for, and only a bonus does.",
         ),
     ]
 

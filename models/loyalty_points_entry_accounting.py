@@ -49,6 +49,7 @@ class LoyaltyPointsEntry(models.Model):
         Hook: one line per new kind."""
         return {
             "earn": "issue",
+            "bonus": "issue",
             "adjust": "issue",
             "redeem": "issue",
             "expire": "breakage",

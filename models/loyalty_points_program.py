@@ -191,6 +191,9 @@ class LoyaltyPointsProgram(models.Model):
                     product_category_ids=frozenset(categories.ids),
                     pos_config_ids=frozenset(program.pos_config_ids.ids),
                     validity_days=program.validity_days,
+                    excluded_partner_ids=frozenset(
+                        program.excluded_partner_ids.commercial_partner_id.ids
+                    ),
                 )
             )
         return specs

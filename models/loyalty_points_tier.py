@@ -80,10 +80,12 @@ class LoyaltyPointsTier(models.Model):
 
     @tools.ormcache("company_id")
     def _tier_thresholds(self, company_id):
-        """((minimum turnover, tier id), ...) of a company, lowest first; cached,
-        the POS sync reads them on every order."""
+        """((minimum turnover, minimum visits, tier id), ...) of a company,
+        lowest rank first (sequence, turnover, visits); cached, the POS sync
+        reads them on every order."""
         tiers = self.sudo().search([("company_id", "=", company_id)])
-        return tuple(sorted((tier.min_turnover, tier.id) for tier in tiers))
+        ranked = sorted(tiers, key=lambda t: (t.sequence, t.min_turnover, t.min_visits, t.id))
+        return tuple((tier.min_turnover, tier.min_visits, tier.id) for tier in ranked)
 
     @tools.ormcache("tier_id")
     def _earn_multiplier(self, tier_id):
@@ -91,10 +93,18 @@ class LoyaltyPointsTier(models.Model):
         return (self.sudo().browse(tier_id).earn_multiplier or 1.0) if tier_id else 1.0
 
     @api.model
-    def _tier_for_turnover(self, company, turnover):
-        """The highest tier of ``company`` that ``turnover`` reaches, or an
+    def _tier_needs_visits(self, company):
+        """Whether some tier of ``company`` asks for a number of visits."""
+        return any(visits for _turnover, visits, _id in self._tier_thresholds(company.id))
+
+    @api.model
+    def _tier_for_turnover(self, company, turnover, visits=0):
+        """The highest-ranked tier of ``company`` whose minimum turnover
+        ``turnover`` and whose minimum visits ``visits`` both reach, or an
         empty recordset. Hook."""
         reached = [
-            tier_id for minimum, tier_id in self._tier_thresholds(company.id) if minimum <= turnover
+            tier_id
+            for minimum, min_visits, tier_id in self._tier_thresholds(company.id)
+            if minimum <= turnover and min_visits <= visits
         ]
         return self.browse(reached[-1:])

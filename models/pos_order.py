@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL, float_compare
 
 from ..tools import (
     POINTS_DIGITS,
@@ -232,8 +233,10 @@ class PosOrder(models.Model):
         vals_list = [
             *self._loyalty_points_redeem_vals(account, company, amounts),
             *self._loyalty_points_earn_vals(account, company, day, amounts),
+            *self._loyalty_points_bonus_vals(account, company, day, amounts),
             *self._loyalty_points_return_vals(account, company, day, amounts),
             *reversal_vals,
+            *self._loyalty_points_bonus_reversal_vals(),
         ]
         for vals in vals_list:  # the journal is dated by the sale
             vals.setdefault("date", moment)
@@ -263,8 +266,13 @@ class PosOrder(models.Model):
                 loyalty_points_account_id=turnover_account.id, loyalty_points_amount=amount
             )
             if turnover_account._in_tier_window(day):
+                visits = None
+                if self.env["loyalty.points.tier"]._tier_needs_visits(company):
+                    # this order is not written yet: count it on top
+                    visits = turnover_account._compute_visits()
+                    visits[turnover_account.id] += int(amount > 0)
                 turnover_account._update_tiers(
-                    {turnover_account.id: turnover_account.turnover + amount}
+                    {turnover_account.id: turnover_account.turnover + amount}, visits
                 )
         if account:
             order_vals.update(
@@ -441,7 +449,7 @@ class PosOrder(models.Model):
         Earning is computed on the server's earning base (``tools.earning_base``),
         spread over the lines in proportion to their amount.
         """
-        if not account:
+        if not account or self.partner_id._loyalty_points_is_excluded():
             return []
         lines = self._loyalty_points_earning_lines(amounts)
         sold = sum(amounts["lines"][line] for line in lines)
@@ -618,3 +626,156 @@ class PosOrder(models.Model):
                 note=self.env._("Refund %(order)s", order=self.name),
             )
         return vals_list
+
+    # ------------------------------------------------------------------
+    # bonuses
+
+    def _loyalty_points_bonus_vals(self, account, company, day, amounts):
+        """The bonuses this paid order gives, decided by the server: on the
+        customer's first paid order in the company, the welcome bonus, and the
+        referral bonuses (to the referrer and to the new customer) when the
+        order reaches the company's minimum amount. Once each, whatever
+        happens later (idempotency keys ``welcome:<account>``,
+        ``referral:<account>:referrer|new``). No query when the company gives
+        no bonus the order could get."""
+        if not account or amounts["sale_total"] <= 0:
+            return []
+        partner = self.partner_id.commercial_partner_id.sudo()
+        referrer = partner.loyalty_points_referrer_id.commercial_partner_id
+        referral = (
+            referrer
+            and company.currency_id.compare_amounts(
+                amounts["sale_total"], company.loyalty_points_referral_min_amount
+            )
+            >= 0
+        )
+        Entry = self.env["loyalty.points.entry"]
+        excluded = partner.loyalty_points_excluded
+        candidates = []  # (account, bonus type, points, key, note)
+        if company.loyalty_points_welcome_points > 0 and not excluded:
+            candidates.append(
+                (
+                    account,
+                    "welcome",
+                    company.loyalty_points_welcome_points,
+                    Entry._idempotency_key("welcome", account.id),
+                    self.env._("Welcome bonus"),
+                )
+            )
+        if referral and company.loyalty_points_referral_new_points > 0 and not excluded:
+            candidates.append(
+                (
+                    account,
+                    "referral",
+                    company.loyalty_points_referral_new_points,
+                    Entry._idempotency_key("referral", account.id, "new"),
+                    self.env._("Referred by %(referrer)s", referrer=referrer.display_name),
+                )
+            )
+        if (
+            referral
+            and company.loyalty_points_referral_points > 0
+            and not referrer.loyalty_points_excluded
+        ):
+            candidates.append(
+                (
+                    account.browse(),  # the referrer's, below
+                    "referral",
+                    company.loyalty_points_referral_points,
+                    Entry._idempotency_key("referral", account.id, "referrer"),
+                    self.env._("Referral of %(customer)s", customer=partner.display_name),
+                )
+            )
+        if not candidates:
+            return []
+        keys = self._loyalty_points_first_order_keys(company, [c[3] for c in candidates])
+        if keys is None:
+            return []
+        candidates = [c for c in candidates if c[3] not in keys]
+        if any(not c[0] for c in candidates):
+            referrer_account = account._get_or_create(referrer, company)
+            candidates = [(c[0] or referrer_account, *c[1:]) for c in candidates]
+        expiry = company._loyalty_points_default_expiry(day)
+        return [
+            {
+                "account_id": bonus_account.id,
+                "kind": "bonus",
+                "bonus_type": bonus_type,
+                "points": points,
+                "expiry_date": expiry,
+                "idempotency_key": key,
+                "note": note,
+            }
+            for bonus_account, bonus_type, points, key, note in candidates
+        ]
+
+    def _loyalty_points_first_order_keys(self, company, keys):
+        """The keys of ``keys`` already booked, or None if this is not the
+        first paid order of its customer in ``company`` (any paid order of the
+        customer or its contacts, booked by the loyalty or not, counts). One query."""
+        self.ensure_one()
+        self.env["pos.order"].flush_model(["partner_id", "company_id", "state", "amount_total"])
+        self.env["loyalty.points.entry"].flush_model(["idempotency_key"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT EXISTS(
+                           SELECT 1 FROM pos_order AS o
+                             JOIN res_partner AS p ON p.id = o.partner_id
+                            WHERE p.commercial_partner_id = %(partner)s
+                              AND o.company_id = %(company)s
+                              AND o.id <> %(order)s
+                              AND o.state IN ('paid', 'done', 'invoiced')
+                              AND o.amount_total > 0),
+                       ARRAY(SELECT idempotency_key FROM loyalty_points_entry
+                              WHERE idempotency_key = ANY(%(keys)s))
+                """,
+                partner=self.partner_id.commercial_partner_id.id,
+                company=company.id,
+                order=self.id,
+                keys=keys,
+            )
+        )
+        earlier, booked = self.env.cr.fetchone()
+        return None if earlier else set(booked)
+
+    def _loyalty_points_bonus_reversal_vals(self):
+        """A refund that completes the full refund of an order takes back the
+        bonuses that order gave (welcome, referral: for the referrer too),
+        what is left of them to reverse."""
+        originals = self.lines.filtered(lambda line: line.qty < 0).refunded_orderline_id.order_id
+        if not originals:
+            return []
+        bonuses = self.env["loyalty.points.entry"].search(
+            [("pos_order_id", "in", originals.ids), ("kind", "=", "bonus")], order="id"
+        )
+        vals_list = []
+        for order, entries in bonuses.grouped("pos_order_id").items():
+            if not order._loyalty_points_fully_refunded():
+                continue
+            for entry, points in entries._reversible_points().items():
+                if points > 0:
+                    vals_list += entry._prepare_reversal_vals(
+                        points,
+                        key=("unbonus", self.id),
+                        note=self.env._(
+                            "Bonus taken back, order %(order)s refunded", order=order.name
+                        ),
+                    )
+        return vals_list
+
+    def _loyalty_points_fully_refunded(self):
+        """Whether every sold line of this order was refunded by paid refunds."""
+        self.ensure_one()
+        for line in self.lines.filtered(lambda line: line.qty > 0):
+            refunded = -sum(
+                refund.qty
+                for refund in line.refund_orderline_ids
+                if refund.order_id.state in ("paid", "done", "invoiced")
+            )
+            if (
+                float_compare(refunded, line.qty, precision_rounding=line.product_uom_id.rounding)
+                < 0
+            ):
+                return False
+        return True

@@ -25,3 +25,8 @@ from . import test_cards
 from . import test_frontend_cards
 from . import test_pos_partner_load
 from . import test_portal
+from . import test_bonus_exclusions
+from . import test_bonus_visit_tiers
+from . import test_bonus_welcome_referral
+from . import test_bonus_birthday
+from . import test_bonus_demo

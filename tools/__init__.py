@@ -13,3 +13,4 @@ from .programs import (
     spread,
 )
 from .aging import AGING_BUCKETS, AGING_LIMITS, aging_bucket
+from .birthday import birthday_in, birthdays_due

@@ -31,6 +31,8 @@ class ProgramSpec:
     product_category_ids: frozenset = field(default_factory=frozenset)
     pos_config_ids: frozenset = field(default_factory=frozenset)
     validity_days: int = 0  # 0: points never expire
+    # customers (commercial partners) the program never earns for
+    excluded_partner_ids: frozenset = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class LineSpec:
 
 
 def program_applies(program, line):
-    """Whether ``program``'s scope covers ``line``."""
+    """Whether ``program``'s scope covers ``line`` (never for its excluded customers)."""
+    if line.partner_id in program.excluded_partner_ids:
+        return False
     scope = program.scope
     if scope == "partner":
         return line.partner_id in program.partner_ids

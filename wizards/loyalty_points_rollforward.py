@@ -15,6 +15,7 @@ ROLLFORWARD_COLUMNS = ("issued", "redeemed", "expired", "adjusted", "reversed")
 # is shown as an adjustment, so the roll-forward always ties out.
 ROLLFORWARD_KIND_COLUMNS = {
     "earn": "issued",
+    "bonus": "issued",
     "redeem": "redeemed",
     "expire": "expired",
     "adjust": "adjusted",
