@@ -94,14 +94,22 @@ class LoyaltyPointsPortal(CustomerPortal):
         }
 
     def _loyalty_points_next_tier(self, account):
-        """{"tier": the next tier, "missing": turnover still needed} or None
-        when the account is in the highest tier (or the company has none)."""
-        thresholds = request.env["loyalty.points.tier"]._tier_thresholds(account.company_id.id)
-        for minimum, tier_id in thresholds:
-            if minimum > account.turnover:
+        """{"tier": the next tier, "missing": turnover still needed,
+        "missing_visits": visits still needed} or None when the account is in
+        the highest tier (or the company has none). Tiers rank as
+        ``loyalty.points.tier._tier_thresholds`` orders them."""
+        Tier = request.env["loyalty.points.tier"]
+        thresholds = Tier._tier_thresholds(account.company_id.id)
+        ranks = [tier_id for _turnover, _visits, tier_id in thresholds]
+        rank = ranks.index(account.tier_id.id) if account.tier_id.id in ranks else -1
+        for minimum, min_visits, tier_id in thresholds[rank + 1 :]:
+            missing = max(minimum - account.turnover, 0.0)
+            missing_visits = max(min_visits - account.visit_count, 0)
+            if missing or missing_visits:
                 return {
-                    "tier": request.env["loyalty.points.tier"].browse(tier_id),
-                    "missing": minimum - account.turnover,
+                    "tier": Tier.browse(tier_id),
+                    "missing": missing,
+                    "missing_visits": missing_visits,
                 }
         return None
 
