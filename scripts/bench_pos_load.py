@@ -36,7 +36,8 @@ SEARCH_FIELDS = ("name", "parent_name", "phone_mobile_search", "email", "barcode
 
 
 def out(line=""):
-    print(line, flush=True)
+    # the figures go to stdout, Odoo's log to stderr
+    print(line, flush=True)  # pylint: disable=print-used
 
 
 def insert_customers(env, company):
