@@ -82,6 +82,11 @@ class ResCompany(models.Model):
                 and company.loyalty_points_value != vals["loyalty_points_value"]
             }
         opening = self.env["res.company"]
+        if (
+            "loyalty_points_liability_accounting" in vals
+            and not vals["loyalty_points_liability_accounting"]
+        ):
+            self.filtered("loyalty_points_liability_accounting")._loyalty_points_check_not_posted()
         if vals.get("loyalty_points_liability_accounting"):
             opening = self.filtered(lambda c: not c.loyalty_points_liability_accounting)
             opening._loyalty_points_check_no_open_session()
@@ -95,6 +100,29 @@ class ResCompany(models.Model):
         for company, old_value in revalue.items():
             company._loyalty_points_revalue(old_value)
         return res
+
+    def _loyalty_points_check_not_posted(self):
+        """The option cannot be switched off once points are in the books: the
+        liability account would stop following the journal (and the points
+        payment methods keep settling against it)."""
+        posted = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [("company_id", "in", self.ids), ("loyalty_points_posting", "!=", False)],
+                limit=1,
+            )
+        )
+        if posted:
+            raise UserError(
+                self.env._(
+                    "Points liability accounting cannot be switched off in %(company)s: "
+                    "points are already in its books (%(move)s). Keep it on, or have "
+                    "your accountant reverse those entries first.",
+                    company=posted.company_id.name,
+                    move=posted.display_name,
+                )
+            )
 
     def _loyalty_points_check_no_open_session(self):
         """The option starts with all POS sessions closed: the points paid in an

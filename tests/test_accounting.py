@@ -307,6 +307,15 @@ class TestAccounting(LoyaltyPointsPosCommon):
             check = company._loyalty_points_reconcile()[company]
             self.assertEqual((check["balance"], check["expected"]), (expected, expected))
 
+    def test_cannot_switch_off_once_points_are_in_the_books(self):
+        self._close_session()
+        self.company.loyalty_points_liability_accounting = False  # nothing posted yet
+        self._opening(self.anna, (40, False))
+        self.company.loyalty_points_liability_accounting = True  # books the opening
+        with self.assertRaises(UserError):
+            self.company.loyalty_points_liability_accounting = False
+        self.assertTrue(self.company.loyalty_points_liability_accounting)
+
     def test_switching_on_books_the_outstanding_points(self):
         self._close_session()
         self.company.loyalty_points_liability_accounting = False
