@@ -31,15 +31,17 @@ class LoyaltyPointsAccount(models.Model):
         help="The pricelist chosen for the customer before a tier's discount card replaced it.",
     )
 
-    def _compute_turnovers(self):
-        """{account id: turnover}: what the POS orders booked to the account
-        added, refunds taken off, within the company's tier window (0 months:
-        the whole history), as the server valued them in the company currency
-        (``pos.order.loyalty_points_amount``) on their loyalty date."""
+    def _window_totals(self):
+        """{account id: (turnover, visits)} over the company's tier window (0
+        months: the whole history), from the POS orders booked to the account
+        as the server valued them in the company currency
+        (``pos.order.loyalty_points_amount``, on their loyalty date): the
+        turnover is their sum, refunds taken off; the visits count the orders
+        that added to it. One query per company."""
         self.env["pos.order"].flush_model(
             ["loyalty_points_account_id", "loyalty_points_amount", "loyalty_points_date"]
         )
-        turnovers = dict.fromkeys(self.ids, 0.0)
+        totals = dict.fromkeys(self.ids, (0.0, 0))
         today = fields.Date.context_today(self)
         for company, accounts in self.grouped("company_id").items():
             months = company.loyalty_points_tier_months
@@ -47,7 +49,9 @@ class LoyaltyPointsAccount(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT loyalty_points_account_id, COALESCE(SUM(loyalty_points_amount), 0)
+                    SELECT loyalty_points_account_id,
+                           COALESCE(SUM(loyalty_points_amount), 0),
+                           COUNT(*) FILTER (WHERE loyalty_points_amount > 0)
                       FROM pos_order
                      WHERE loyalty_points_account_id IN %(accounts)s
                        AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)
@@ -57,39 +61,19 @@ class LoyaltyPointsAccount(models.Model):
                     accounts=tuple(accounts.ids),
                 )
             )
-            turnovers.update(
-                (account_id, float(total)) for account_id, total in self.env.cr.fetchall()
+            totals.update(
+                (account_id, (float(turnover), visits))
+                for account_id, turnover, visits in self.env.cr.fetchall()
             )
-        return turnovers
+        return totals
+
+    def _compute_turnovers(self):
+        """{account id: turnover} (see :meth:`_window_totals`)."""
+        return {account_id: total[0] for account_id, total in self._window_totals().items()}
 
     def _compute_visits(self):
-        """{account id: visits}: the POS orders booked to the account with a
-        positive turnover (``pos.order.loyalty_points_amount``), within the
-        company's tier window (0 months: the whole history)."""
-        self.env["pos.order"].flush_model(
-            ["loyalty_points_account_id", "loyalty_points_amount", "loyalty_points_date"]
-        )
-        visits = dict.fromkeys(self.ids, 0)
-        today = fields.Date.context_today(self)
-        for company, accounts in self.grouped("company_id").items():
-            months = company.loyalty_points_tier_months
-            since = fields.Date.subtract(today, months=months) if months else None
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT loyalty_points_account_id, COUNT(*)
-                      FROM pos_order
-                     WHERE loyalty_points_account_id IN %(accounts)s
-                       AND loyalty_points_amount > 0
-                       AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)
-                  GROUP BY loyalty_points_account_id
-                    """,
-                    since=since,
-                    accounts=tuple(accounts.ids),
-                )
-            )
-            visits.update(self.env.cr.fetchall())
-        return visits
+        """{account id: visits} (see :meth:`_window_totals`)."""
+        return {account_id: total[1] for account_id, total in self._window_totals().items()}
 
     def _in_tier_window(self, day):
         """Whether an order of ``day`` counts in this account's turnover today."""
@@ -110,13 +94,15 @@ class LoyaltyPointsAccount(models.Model):
         """
         if not self:
             return
-        if turnovers is None:
-            turnovers = self._compute_turnovers()
         Tier = self.env["loyalty.points.tier"].sudo()
+        counted = self.filtered(lambda account: Tier._tier_needs_visits(account.company_id))
+        if turnovers is None:
+            totals = self._window_totals()
+            turnovers = {account_id: total[0] for account_id, total in totals.items()}
+            if visits is None:
+                visits = {account.id: totals[account.id][1] for account in counted}
         if visits is None:
-            visits = self.filtered(
-                lambda account: Tier._tier_needs_visits(account.company_id)
-            )._compute_visits()
+            visits = counted._compute_visits()
         for account in self:
             turnover = turnovers.get(account.id, 0.0)
             visit_count = visits.get(account.id)  # None: no tier asks for visits

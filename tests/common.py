@@ -27,6 +27,25 @@ class LoyaltyPointsCase:
         except KeyboardInterrupt:
             self.env.invalidate_all()
 
+    @classmethod
+    def _book(cls, account, kind, points, expiry_days=None, **vals):
+        """Book one entry as the system does (sudo), expiring in ``expiry_days``
+        (from ``cls.today``)."""
+        expiry = cls.today + timedelta(days=expiry_days) if expiry_days is not None else False
+        return (
+            cls.env["loyalty.points.entry"]
+            .sudo()
+            .create(
+                {
+                    "account_id": account.id,
+                    "kind": kind,
+                    "points": points,
+                    "expiry_date": expiry,
+                    **vals,
+                }
+            )
+        )
+
     def assertLedgerConsistent(self, accounts):
         """balance == sum of entries, and == sum of open lots' remaining when
         not overdrawn (== 0 and no open lot when overdrawn)."""
@@ -91,24 +110,6 @@ class LoyaltyPointsCommon(TransactionCase, LoyaltyPointsCase):
         cls.account = Account._get_or_create(cls.customer, cls.company)
         cls.other_account = Account._get_or_create(cls.other_customer, cls.company)
         cls.today = date.today()
-
-    @classmethod
-    def _book(cls, account, kind, points, expiry_days=None, **vals):
-        """Book one entry as the system does (sudo), expiring in ``expiry_days``."""
-        expiry = cls.today + timedelta(days=expiry_days) if expiry_days is not None else False
-        return (
-            cls.env["loyalty.points.entry"]
-            .sudo()
-            .create(
-                {
-                    "account_id": account.id,
-                    "kind": kind,
-                    "points": points,
-                    "expiry_date": expiry,
-                    **vals,
-                }
-            )
-        )
 
     def _lots(self, account):
         return (

@@ -49,25 +49,6 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         cls.account.write({"turnover": 400.0, "tier_id": cls.bronze.id})
         cls.account.action_issue_card("PP-000123")
 
-    @classmethod
-    def _book(cls, account, kind, points, expiry_days=None, **vals):
-        expiry = cls.today + timedelta(days=expiry_days) if expiry_days is not None else False
-        return (
-            cls.env["loyalty.points.entry"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "account_id": account.id,
-                        "kind": kind,
-                        "points": points,
-                        "expiry_date": expiry,
-                        **vals,
-                    }
-                ]
-            )
-        )
-
     def _page(self, url="/my/loyalty"):
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
