@@ -311,7 +311,11 @@ def jobs_loop(args, stats, deadline, done):
                 stats.job_runs[key] += 1
         except RpcError as error:
             with stats.lock:
-                if "cannot be modified right now" in str(error) or "locked" in str(error):
+                # a job run that meets a running one, or that loses a
+                # serialization race with the tills after Odoo's retries,
+                # leaves its work to the next run: the cron's own behaviour
+                busy = ("cannot be modified right now", "locked", "could not serialize")
+                if any(reason in str(error) for reason in busy):
                     stats.job_busy += 1
                 else:
                     stats.errors.append((f"job {key}", str(error)[:300]))
