@@ -4,7 +4,7 @@
     "name": "Loyalty Points",
     "summary": "Points on every purchase, tiers by turnover, an immutable points "
     "journal with per-lot expiry, paying with points at the POS, SMS notifications",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "loyalty_points developers",
@@ -54,6 +54,8 @@
         "views/loyalty_points_bonus_views.xml",
         "data/ir_cron_birthday_data.xml",
         "data/sms_template_birthday_data.xml",
+        "data/ir_cron_pending_data.xml",
+        "views/loyalty_points_pending_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [
@@ -74,5 +76,6 @@
         "demo/pos_payment_method_demo.xml",
         "demo/pos_order_demo.xml",
         "demo/loyalty_points_bonus_demo.xml",
+        "demo/loyalty_points_pending_demo.xml",
     ],
 }

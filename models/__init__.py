@@ -39,3 +39,5 @@ from . import loyalty_points_tier_visits
 from . import res_company_bonus
 from . import res_config_settings_bonus
 from . import loyalty_points_account_birthday
+from . import loyalty_points_entry_pending
+from . import loyalty_points_account_pending

@@ -28,7 +28,19 @@ class LoyaltyPointsAccount(models.Model):
         readonly=True,
         default=lambda self: self.env.company,
     )
-    balance = fields.Float(digits=POINTS_DIGITS, readonly=True, default=0.0)
+    balance = fields.Float(
+        digits=POINTS_DIGITS,
+        readonly=True,
+        default=0.0,
+        help="Points the customer can spend (pending points not included).",
+    )
+    pending_points = fields.Float(
+        digits=POINTS_DIGITS,
+        readonly=True,
+        default=0.0,
+        help="Points earned within the return window: spendable from their available "
+        "date. A refund within the window cancels them.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     entry_ids = fields.One2many("loyalty.points.entry", "account_id", string="Journal")
     entry_count = fields.Integer(compute="_compute_entry_count")
@@ -78,7 +90,7 @@ class LoyaltyPointsAccount(models.Model):
 
     def write(self, vals):
         self.check_access("write")
-        if {"partner_id", "company_id", "balance"} & set(vals):
+        if {"partner_id", "company_id", "balance", "pending_points"} & set(vals):
             raise UserError(
                 self.env._(
                     "The customer, the company and the balance of a loyalty account "
@@ -129,9 +141,9 @@ class LoyaltyPointsAccount(models.Model):
                 SQL(
                     """
                     INSERT INTO loyalty_points_account
-                        (partner_id, company_id, balance, create_uid, create_date,
-                         write_uid, write_date)
-                    SELECT partner, %(company)s, 0, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                        (partner_id, company_id, balance, pending_points, create_uid,
+                         create_date, write_uid, write_date)
+                    SELECT partner, %(company)s, 0, 0, %(uid)s, NOW() AT TIME ZONE 'UTC',
                            %(uid)s, NOW() AT TIME ZONE 'UTC'
                       FROM unnest(%(partners)s) AS partner
                     ON CONFLICT (partner_id, company_id) DO NOTHING
@@ -159,7 +171,8 @@ class LoyaltyPointsAccount(models.Model):
                     UPDATE loyalty_points_account
                        SET write_date = NOW() AT TIME ZONE 'UTC', write_uid = %(uid)s
                      WHERE partner_id = %(partner)s AND company_id = %(company)s
-                 RETURNING id, balance, tier_id, turnover, partner_id, company_id
+                 RETURNING id, balance, pending_points, tier_id, turnover, partner_id,
+                           company_id
                     """,
                     partner=commercial.id,
                     company=company.id,
@@ -169,10 +182,17 @@ class LoyaltyPointsAccount(models.Model):
             row = self.env.cr.fetchone()
             if row:
                 account = self.browse(row[0])
-                names = ("balance", "tier_id", "turnover", "partner_id", "company_id")
+                names = (
+                    "balance",
+                    "pending_points",
+                    "tier_id",
+                    "turnover",
+                    "partner_id",
+                    "company_id",
+                )
                 account.invalidate_recordset([*names, "write_date"])
                 for name, value in zip(names, row[1:], strict=True):
-                    if name in ("balance", "turnover"):
+                    if name in ("balance", "pending_points", "turnover"):
                         value = float(value or 0.0)
                     self.env.cache.update(account, self._fields[name], [value])
                 return account
@@ -212,38 +232,53 @@ class LoyaltyPointsAccount(models.Model):
         accounts.invalidate_recordset(["balance", "write_date", "write_uid"])
         self.env.cache.update(accounts, self._fields["balance"], [float(row[1]) for row in rows])
 
-    def _add_to_balance(self, deltas):
-        """Add ``deltas`` ({account id: points}) to the stored balances, in SQL."""
-        deltas = {account_id: delta for account_id, delta in deltas.items() if delta}
-        if not deltas:
+    def _add_to_balance(self, deltas, pending_deltas=None):
+        """Add ``deltas`` and ``pending_deltas`` ({account id: points}) to the
+        stored balances and pending points, in SQL."""
+        pending_deltas = pending_deltas or {}
+        ids = [
+            account_id
+            for account_id in {*deltas, *pending_deltas}
+            if deltas.get(account_id) or pending_deltas.get(account_id)
+        ]
+        if not ids:
             return
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE loyalty_points_account AS account
                    SET balance = account.balance + delta.points,
+                       pending_points = COALESCE(account.pending_points, 0) + delta.pending,
                        write_uid = %(uid)s,
                        write_date = NOW() AT TIME ZONE 'UTC'
                   FROM (SELECT unnest(%(ids)s) AS id,
-                               unnest(%(points)s::numeric[]) AS points) AS delta
+                               unnest(%(points)s::numeric[]) AS points,
+                               unnest(%(pending)s::numeric[]) AS pending) AS delta
                  WHERE account.id = delta.id
-             RETURNING account.id, account.balance
+             RETURNING account.id, account.balance, account.pending_points
                 """,
                 uid=self.env.uid,
-                ids=list(deltas),
-                points=list(deltas.values()),
+                ids=ids,
+                points=[deltas.get(account_id, 0.0) for account_id in ids],
+                pending=[pending_deltas.get(account_id, 0.0) for account_id in ids],
             )
         )
-        self._set_cached_balances(self.env.cr.fetchall())
+        rows = self.env.cr.fetchall()
+        self._set_cached_balances([row[:2] for row in rows])
+        self.env.cache.update(
+            self.browse(row[0] for row in rows),
+            self._fields["pending_points"],
+            [float(row[2]) for row in rows],
+        )
 
     def _open_lots(self, exclude_ids=()):
-        """{lot id: [expiry date, remaining]} of the open lots of this account."""
+        """{lot id: [expiry date, remaining, pending]} of the open lots of this account."""
         self.ensure_one()
-        self.env["loyalty.points.entry"].flush_model(["remaining"])
+        self.env["loyalty.points.entry"].flush_model(["remaining", "pending"])
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, expiry_date, remaining
+                SELECT id, expiry_date, remaining, pending IS TRUE
                   FROM loyalty_points_entry
                  WHERE account_id = %(account)s AND remaining > 0
                    AND NOT id = ANY(%(exclude)s)
@@ -253,8 +288,8 @@ class LoyaltyPointsAccount(models.Model):
             )
         )
         return {
-            lot_id: [expiry_date, float(left)]
-            for lot_id, expiry_date, left in self.env.cr.fetchall()
+            lot_id: [expiry_date, float(left), pending]
+            for lot_id, expiry_date, left, pending in self.env.cr.fetchall()
         }
 
     def _uncovered_debits(self, exclude_ids=()):

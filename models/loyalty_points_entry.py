@@ -56,6 +56,17 @@ class LoyaltyPointsEntry(models.Model):
         help="Points of this lot not yet redeemed, expired or reversed.",
     )
     expiry_date = fields.Date(readonly=True, help="The lot expires after this day.")
+    available_date = fields.Date(
+        readonly=True,
+        help="The lot's points can be spent from this day; before it they are pending "
+        "(the return window of the sale that earned them).",
+    )
+    pending = fields.Boolean(
+        readonly=True,
+        default=False,
+        help="The lot's points are pending: they count in the account's pending points, "
+        "not in its balance, until the release job frees them on their available date.",
+    )
     bonus_type = fields.Selection(BONUS_TYPES, readonly=True, help="What a bonus was given for.")
     program_id = fields.Many2one(
         "loyalty.points.program", readonly=True, index="btree_not_null", ondelete="restrict"
@@ -104,6 +115,11 @@ class LoyaltyPointsEntry(models.Model):
             "Earned points and bonuses are positive, redeemed and expired points negative.",
         ),
         (
+            "pending_lot",
+            "CHECK(NOT pending OR (points > 0 AND available_date IS NOT NULL))",
+            "Only a lot with an available date can be pending.",
+        ),
+        (
             "bonus_type_kind",
             "CHECK((kind = 'bonus') = (bonus_type IS NOT NULL))",
             "A bonus says what it was given for, and only a bonus does.",
@@ -144,12 +160,26 @@ class LoyaltyPointsEntry(models.Model):
         (
             accounts - accounts.browse(self.env.context.get("loyalty_points_locked", ()))
         )._lock_for_update()
+        today = fields.Date.context_today(self)
         for vals in vals_list:
             vals["points"] = round_points(vals.get("points", 0.0))
             vals["remaining"] = max(vals["points"], 0.0)
+            self._prepare_pending_vals(vals, today)
         entries = super().create(vals_list)
         entries._book()
         return entries
+
+    @api.model
+    def _prepare_pending_vals(self, vals, today):
+        """A lot whose ``available_date`` is after ``today`` is pending (the
+        ledger decides, whatever ``vals`` say), and never expires before it can
+        be spent; only lots have an available date."""
+        available = fields.Date.to_date(vals.get("available_date")) if vals["points"] > 0 else None
+        vals["available_date"] = available or False
+        vals["pending"] = bool(available and available > today)
+        expiry = fields.Date.to_date(vals.get("expiry_date"))
+        if vals["pending"] and expiry and expiry < available:
+            vals["expiry_date"] = available
 
     def write(self, vals):
         if self:
@@ -169,47 +199,73 @@ class LoyaltyPointsEntry(models.Model):
         )
 
     def _book(self):
-        """Allocations, lots' ``remaining`` and balances of freshly created entries.
+        """Allocations, lots' ``remaining``, balances and pending points of
+        freshly created entries.
 
         Entries are booked in id order, account by account. Queries do not grow
         with the size of the journal: open lots are read once per account, and
         only when a debit needs them; uncovered debits only when the account
-        is overdrawn.
+        is overdrawn. A new lot pays an overdrawn balance back first, pending
+        or not (that part is not pending: it settles a debt); what is left of a
+        pending lot counts in the pending points, not in the balance.
         """
         allocations = []
         remaining = {}
         balance_deltas = defaultdict(float)
+        pending_deltas = defaultdict(float)
         for account, entries in self.sorted("id").grouped("account_id").items():
             batch_ids = entries.ids
             # debits not (fully) covered by lots: [entry id, uncovered points]
             debts = account._uncovered_debits(batch_ids) if account.balance < 0 else []
             batch_lots = {}
-            open_lots = None  # {lot id: [expiry date, remaining]}, loaded on demand
+            open_lots = None  # {lot id: [expiry date, remaining, pending]}, on demand
             for entry in entries:
                 if entry.points > 0:
-                    left = entry.points
-                    for debt in debts:
-                        taken = min(debt[1], left)
-                        if taken > 0:
-                            allocations.append((debt[0], entry.id, taken))
-                            debt[1] = round_points(debt[1] - taken)
-                            left = round_points(left - taken)
+                    left = self._pay_debts(debts, entry.id, entry.points, allocations)
                     remaining[entry.id] = left
+                    if entry.pending:
+                        pending_deltas[account.id] += left
+                        balance_deltas[account.id] += entry.points - left
+                    else:
+                        balance_deltas[account.id] += entry.points
                     if left:
-                        batch_lots[entry.id] = [entry.expiry_date, left]
+                        batch_lots[entry.id] = [entry.expiry_date, left, entry.pending]
                         if open_lots is not None:
                             open_lots[entry.id] = batch_lots[entry.id]
-                else:
-                    if open_lots is None:
-                        open_lots = {**account._open_lots(batch_ids), **batch_lots}
-                    plan, shortfall = entry._plan_debit(open_lots)
-                    for lot_id, taken in plan:
-                        allocations.append((entry.id, lot_id, taken))
-                        open_lots[lot_id][1] = round_points(open_lots[lot_id][1] - taken)
-                        remaining[lot_id] = open_lots[lot_id][1]
-                    if shortfall:
-                        debts.append([entry.id, shortfall])
-                balance_deltas[account.id] += entry.points
+                    continue
+                if open_lots is None:
+                    open_lots = {**account._open_lots(batch_ids), **batch_lots}
+                plan, shortfall = entry._plan_debit(open_lots)
+                for lot_id, taken in plan:
+                    allocations.append((entry.id, lot_id, taken))
+                    lot = open_lots[lot_id]
+                    lot[1] = round_points(lot[1] - taken)
+                    remaining[lot_id] = lot[1]
+                    (pending_deltas if lot[2] else balance_deltas)[account.id] -= taken
+                if shortfall:
+                    debts.append([entry.id, shortfall])
+                    balance_deltas[account.id] -= shortfall
+        self._create_allocations(allocations)
+        self._set_remaining(remaining)
+        self.env["loyalty.points.account"]._add_to_balance(balance_deltas, pending_deltas)
+
+    @api.model
+    def _pay_debts(self, debts, lot_id, points, allocations):
+        """Let ``points`` of lot ``lot_id`` pay ``debts`` ([[debit id, uncovered
+        points]], oldest first, updated in place) back: the allocations go to
+        ``allocations`` ([(debit id, lot id, points)]). Returns what is left."""
+        left = points
+        for debt in debts:
+            taken = min(debt[1], left)
+            if taken > 0:
+                allocations.append((debt[0], lot_id, taken))
+                debt[1] = round_points(debt[1] - taken)
+                left = round_points(left - taken)
+        return left
+
+    @api.model
+    def _create_allocations(self, allocations):
+        """Create the allocations [(debit id, lot id, points)]."""
         if allocations:
             self.env["loyalty.points.allocation"].sudo().create(
                 [
@@ -217,8 +273,6 @@ class LoyaltyPointsEntry(models.Model):
                     for debit, credit, points in allocations
                 ]
             )
-        self._set_remaining(remaining)
-        self.env["loyalty.points.account"]._add_to_balance(balance_deltas)
 
     # ------------------------------------------------------------------
     # the ledger's API: keys and reversals
@@ -319,8 +373,10 @@ class LoyaltyPointsEntry(models.Model):
     def _plan_debit(self, open_lots):
         """Plan which lots this negative entry takes its points from.
 
-        A reversal takes first from the lot it reverses, the others go first
-        expiring first. ``open_lots`` is {lot id: [expiry date, remaining]}.
+        A reversal takes first from the lot it reverses (pending or not: a
+        refund within the return window cancels pending points), the others go
+        first expiring first, from lots that are not pending only.
+        ``open_lots`` is {lot id: [expiry date, remaining, pending]}.
         Hook: override to change the consumption order.
         """
         self.ensure_one()
@@ -333,7 +389,8 @@ class LoyaltyPointsEntry(models.Model):
             points = round_points(points - taken)
         others = [
             (lot_id, expiry, left - (plan[0][1] if plan and lot_id == reversed_lot else 0))
-            for lot_id, (expiry, left) in open_lots.items()
+            for lot_id, (expiry, left, pending) in open_lots.items()
+            if not pending
         ]
         more, shortfall = plan_consumption(others, points)
         return plan + more, round_points(shortfall)
@@ -362,6 +419,7 @@ class LoyaltyPointsEntry(models.Model):
     @api.model
     def _cron_expire_points(self, batch_size=10000):
         """Expire the lots past their expiry date, about ``batch_size`` a run.
+        Pending lots wait for their release (they never expire before it).
 
         The batch is the accounts of the first ``batch_size`` due lots (read
         from the partial index of open lots); all their due lots expire.
@@ -384,7 +442,7 @@ class LoyaltyPointsEntry(models.Model):
                 """
                 SELECT DISTINCT account_id FROM (
                     SELECT account_id FROM loyalty_points_entry
-                     WHERE remaining > 0 AND expiry_date < %(today)s
+                     WHERE remaining > 0 AND expiry_date < %(today)s AND pending IS NOT TRUE
                      ORDER BY expiry_date, account_id LIMIT %(limit)s
                 ) AS due
                 """,
@@ -409,14 +467,14 @@ class LoyaltyPointsEntry(models.Model):
                                id AS lot_id, account_id, partner_id, company_id, remaining
                           FROM loyalty_points_entry
                          WHERE account_id = ANY(%(accounts)s)
-                           AND remaining > 0 AND expiry_date < %(today)s
+                           AND remaining > 0 AND expiry_date < %(today)s AND pending IS NOT TRUE
                     ), expired AS (
                         INSERT INTO loyalty_points_entry
                             (id, account_id, partner_id, company_id, date, kind, points,
-                             remaining, note, user_id, idempotency_key,
+                             remaining, pending, note, user_id, idempotency_key,
                              create_uid, create_date, write_uid, write_date)
                         SELECT expire_id, account_id, partner_id, company_id, %(now)s,
-                               'expire', -remaining, 0, %(note)s, %(uid)s,
+                               'expire', -remaining, 0, FALSE, %(note)s, %(uid)s,
                                %(key)s || lot_id, %(uid)s, %(now)s, %(uid)s, %(now)s
                           FROM due
                         ON CONFLICT (idempotency_key) DO NOTHING
@@ -463,7 +521,7 @@ class LoyaltyPointsEntry(models.Model):
                 """
                 SELECT COUNT(*) FROM (
                     SELECT 1 FROM loyalty_points_entry
-                     WHERE remaining > 0 AND expiry_date < %(today)s
+                     WHERE remaining > 0 AND expiry_date < %(today)s AND pending IS NOT TRUE
                      LIMIT %(cap)s
                 ) AS due
                 """,

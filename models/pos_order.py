@@ -36,6 +36,8 @@ LEDGER_ORDER_FIELDS = frozenset(
         "loyalty_points_account_id",
         "loyalty_points_date",
         "loyalty_points_amount",
+        "loyalty_points_pending",
+        "loyalty_points_available_date",
     }
 )
 
@@ -77,6 +79,20 @@ class PosOrder(models.Model):
         digits=POINTS_DIGITS,
         readonly=True,
         copy=False,
+    )
+    loyalty_points_pending = fields.Float(
+        string="Pending after Order",
+        digits=POINTS_DIGITS,
+        readonly=True,
+        copy=False,
+        help="The customer's pending points after this order: earned within the return "
+        "window, not spendable yet.",
+    )
+    loyalty_points_available_date = fields.Date(
+        string="Points Spendable From",
+        readonly=True,
+        copy=False,
+        help="The day the points this order earned become spendable (pending until then).",
     )
     loyalty_points_tier_id = fields.Many2one(
         "loyalty.points.tier", string="Tier after Order", readonly=True, copy=False
@@ -243,22 +259,19 @@ class PosOrder(models.Model):
             vals.setdefault("pos_order_id", self.id)
         locked = account | account.browse({vals["account_id"] for vals in vals_list})
         (locked - account)._lock_for_update()
+        balances_before = {locked_account: locked_account.balance for locked_account in locked}
         entries = Entry.with_context(loyalty_points_locked=tuple(locked.ids)).create(vals_list)
         # a refund without the customer counts for the refunded order's account
         turnover_account = (
             account
             or Entry.browse({vals["reversed_entry_id"] for vals in reversal_vals}).account_id[:1]
         )
-        moved = defaultdict(float)
-        for entry in entries:
-            moved[entry.account_id] += entry.points
-        balance_before = account.balance - moved[account]
-        self._loyalty_points_check_redeem(account, company, amounts, balance_before)
+        self._loyalty_points_check_redeem(
+            account, company, amounts, balances_before.get(account, 0.0)
+        )
         for reversed_account in entries.filtered("reversed_entry_id").account_id:
             if reversed_account.balance < 0:
-                reversed_account._notify_overdraft(
-                    self, reversed_account.balance - moved[reversed_account]
-                )
+                reversed_account._notify_overdraft(self, balances_before[reversed_account])
         order_vals = {"loyalty_points_date": day}
         if turnover_account:
             amount = company.currency_id.round(amounts["sale_total"] + amounts["refund_total"])
@@ -275,8 +288,12 @@ class PosOrder(models.Model):
                     {turnover_account.id: turnover_account.turnover + amount}, visits
                 )
         if account:
+            pending = entries.filtered(lambda e: e.pending and e.account_id == account)
             order_vals.update(
-                loyalty_points_balance=account.balance, loyalty_points_tier_id=account.tier_id.id
+                loyalty_points_balance=account.balance,
+                loyalty_points_pending=account.pending_points,
+                loyalty_points_available_date=min(pending.mapped("available_date"), default=False),
+                loyalty_points_tier_id=account.tier_id.id,
             )
         self.write(order_vals)
         if account:
@@ -480,6 +497,7 @@ class PosOrder(models.Model):
                     "expiry_date": fields.Date.add(day, days=program.validity_days)
                     if program.validity_days
                     else False,
+                    "available_date": company._loyalty_points_available_date(day),
                     "program_id": program.id,
                     "idempotency_key": Entry._idempotency_key("earn", self.id, program.id),
                 }
@@ -696,6 +714,7 @@ class PosOrder(models.Model):
             referrer_account = account._get_or_create(referrer, company)
             candidates = [(c[0] or referrer_account, *c[1:]) for c in candidates]
         expiry = company._loyalty_points_default_expiry(day)
+        available = company._loyalty_points_available_date(day)  # refundable like the sale
         return [
             {
                 "account_id": bonus_account.id,
@@ -703,6 +722,7 @@ class PosOrder(models.Model):
                 "bonus_type": bonus_type,
                 "points": points,
                 "expiry_date": expiry,
+                "available_date": available,
                 "idempotency_key": key,
                 "note": note,
             }

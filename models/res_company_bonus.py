@@ -38,6 +38,12 @@ class ResCompany(models.Model):
         help="Points given once a year on the customer's birthday (0: none).",
     )
     loyalty_points_sms_birthday = fields.Boolean(string="SMS on the Birthday Bonus")
+    loyalty_points_pending_days = fields.Integer(
+        string="Pending Days",
+        help="Points earned on a sale become spendable only this many days later (the "
+        "return window); until then they are pending, and a refund cancels them "
+        "(0: spendable at once).",
+    )
 
     @api.constrains(
         "loyalty_points_welcome_points",
@@ -45,6 +51,7 @@ class ResCompany(models.Model):
         "loyalty_points_referral_new_points",
         "loyalty_points_referral_min_amount",
         "loyalty_points_birthday_points",
+        "loyalty_points_pending_days",
     )
     def _check_loyalty_points_bonuses(self):
         for company in self:
@@ -55,9 +62,20 @@ class ResCompany(models.Model):
                     company.loyalty_points_referral_new_points,
                     company.loyalty_points_referral_min_amount,
                     company.loyalty_points_birthday_points,
+                    company.loyalty_points_pending_days,
                 )
                 < 0
             ):
                 raise ValidationError(
-                    self.env._("Loyalty bonuses and the referral minimum cannot be negative.")
+                    self.env._(
+                        "Loyalty bonuses, the referral minimum and the pending days "
+                        "cannot be negative."
+                    )
                 )
+
+    def _loyalty_points_available_date(self, day):
+        """The day points earned by a sale of ``day`` become spendable, or False
+        when this company makes them spendable at once."""
+        self.ensure_one()
+        days = self.loyalty_points_pending_days
+        return fields.Date.add(day, days=days) if days > 0 else False

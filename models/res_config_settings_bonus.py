@@ -24,6 +24,9 @@ class ResConfigSettings(models.TransientModel):
     loyalty_points_sms_birthday = fields.Boolean(
         related="company_id.loyalty_points_sms_birthday", readonly=False
     )
+    loyalty_points_pending_days = fields.Integer(
+        related="company_id.loyalty_points_pending_days", readonly=False
+    )
 
     def action_open_loyalty_points_sms_birthday(self):
         """Open the birthday SMS template, or the list of the loyalty SMS

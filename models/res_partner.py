@@ -16,6 +16,12 @@ class ResPartner(models.Model):
         compute="_compute_loyalty_points",
         help="Points balance in the current company.",
     )
+    loyalty_points_pending = fields.Float(
+        string="Pending Loyalty Points",
+        digits=POINTS_DIGITS,
+        compute="_compute_loyalty_points",
+        help="Points earned within the return window in the current company: not " "spendable yet.",
+    )
     loyalty_tier_id = fields.Many2one(
         "loyalty.points.tier",
         compute="_compute_loyalty_points",
@@ -30,6 +36,7 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends(
         "commercial_partner_id.loyalty_points_account_ids.balance",
+        "commercial_partner_id.loyalty_points_account_ids.pending_points",
         "commercial_partner_id.loyalty_points_account_ids.tier_id",
     )
     def _compute_loyalty_points(self):
@@ -43,6 +50,7 @@ class ResPartner(models.Model):
         for partner in self:
             account = by_partner.get(partner.commercial_partner_id)
             partner.loyalty_points_balance = account.balance if account else 0.0
+            partner.loyalty_points_pending = account.pending_points if account else 0.0
             partner.loyalty_tier_id = account.tier_id if account else False
 
     def _loyalty_points_account(self):
@@ -87,6 +95,7 @@ class ResPartner(models.Model):
         return {
             "partner_id": self.id,
             "balance": account.balance if account else 0.0,
+            "pending": account.pending_points if account else 0.0,
             "tier": account.tier_id.name if account and account.tier_id else False,
             "point_value": point_value,
             "max_redeem_share": company.loyalty_points_max_redeem_share,

@@ -11,6 +11,7 @@ class ResPartner(models.Model):
         return [
             *super()._load_pos_data_fields(config_id),
             "loyalty_points_balance",
+            "loyalty_points_pending",
             "loyalty_tier_id",
         ]
 

@@ -47,37 +47,48 @@ class LoyaltyPointsCase:
         )
 
     def assertLedgerConsistent(self, accounts):
-        """balance == sum of entries, and == sum of open lots' remaining when
-        not overdrawn (== 0 and no open lot when overdrawn)."""
+        """balance + pending points == sum of entries; pending points == sum of
+        the pending lots' remaining; balance == sum of the other open lots'
+        remaining when not overdrawn (no such open lot when overdrawn)."""
         Entry = self.env["loyalty.points.entry"].sudo()
         Entry.flush_model()
         accounts = accounts.sudo()
-        accounts.invalidate_recordset(["balance"])
+        accounts.invalidate_recordset(["balance", "pending_points"])
         for account in accounts:
+            name = account.partner_id.name
             entries = Entry.search([("account_id", "=", account.id)])
+            lots = entries.filtered(lambda e: e.points > 0)
             total = round(sum(entries.mapped("points")), 2)
-            open_lots = round(sum(entries.filtered(lambda e: e.points > 0).mapped("remaining")), 2)
+            pending = round(sum(lots.filtered("pending").mapped("remaining")), 2)
+            available = round(sum(lots.filtered(lambda e: not e.pending).mapped("remaining")), 2)
             self.assertAlmostEqual(
-                account.balance,
+                account.balance + account.pending_points,
                 total,
                 places=2,
-                msg=f"balance of {account.partner_id.name} != its entries",
+                msg=f"balance + pending of {name} != its entries",
+            )
+            self.assertAlmostEqual(
+                account.pending_points,
+                pending,
+                places=2,
+                msg=f"pending points of {name} != its pending lots",
             )
             if account.balance >= 0:
                 self.assertAlmostEqual(
                     account.balance,
-                    open_lots,
+                    available,
                     places=2,
-                    msg=f"balance of {account.partner_id.name} != open lots",
+                    msg=f"balance of {name} != open lots",
                 )
             else:
-                self.assertEqual(open_lots, 0, "an overdrawn account has no open lot")
+                self.assertEqual(available, 0, "an overdrawn account has no open lot")
             for entry in entries.filtered(lambda e: e.points < 0):
                 allocated = round(sum(entry.debit_allocation_ids.mapped("points")), 2)
                 self.assertLessEqual(allocated, -entry.points)
-            for lot in entries.filtered(lambda e: e.points > 0):
+            for lot in lots:
                 used = round(sum(lot.credit_allocation_ids.mapped("points")), 2)
                 self.assertAlmostEqual(lot.points - used, lot.remaining, places=2)
+                self.assertFalse(lot.pending and not lot.available_date)
 
 
 class LoyaltyPointsCommon(TransactionCase, LoyaltyPointsCase):

@@ -42,3 +42,15 @@ class TestBonusDemo(TransactionCase, LoyaltyPointsCase):
         self.assertFalse(order.loyalty_points_entry_ids)
         self.assertFalse(self._bonuses(nina))
         self.assertLedgerConsistent(self.env["loyalty.points.account"].sudo().search([]))
+
+    def test_demo_pending_points(self):
+        leo = self._demo("res_partner_demo_leo")
+        order = self._demo("pos_order_demo_leo_1")
+        account = self.env["loyalty.points.account"].sudo().search([("partner_id", "=", leo.id)])
+        lots = order.loyalty_points_entry_ids
+        self.assertTrue(lots)
+        self.assertTrue(all(lots.mapped("pending")))
+        self.assertEqual(account.balance, 0)
+        self.assertEqual(account.pending_points, sum(lots.mapped("points")))
+        self.assertGreater(account.next_available_date, order.loyalty_points_date)
+        self.assertLedgerConsistent(account)

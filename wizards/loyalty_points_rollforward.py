@@ -242,13 +242,18 @@ class LoyaltyPointsRollforward(models.TransientModel):
     @api.model
     def _get_outstanding(self, companies, at):
         """{company id: points outstanding at ``at``} (a UTC datetime): the
-        accounts' balances now, less what moved since ``at``."""
+        accounts' balances and pending points now, less what moved since ``at``."""
         self._check_report_access(companies)
-        balances = dict(
-            self.env["loyalty.points.account"]
+        balances = {
+            company: balance + pending
+            for company, balance, pending in self.env["loyalty.points.account"]
             .sudo()
-            ._read_group([("company_id", "in", companies.ids)], ["company_id"], ["balance:sum"])
-        )
+            ._read_group(
+                [("company_id", "in", companies.ids)],
+                ["company_id"],
+                ["balance:sum", "pending_points:sum"],
+            )
+        }
         since = dict(
             self.env["loyalty.points.entry"]
             .sudo()

@@ -1,5 +1,8 @@
 import { patch } from "@web/core/utils/patch";
+import { formatDate } from "@web/core/l10n/dates";
 import { PosOrder } from "@point_of_sale/app/models/pos_order";
+
+const { DateTime } = luxon;
 
 patch(PosOrder.prototype, {
     getLoyaltyPointsPaymentLines() {
@@ -36,13 +39,16 @@ patch(PosOrder.prototype, {
         const earned = this.loyalty_points_earned || 0;
         const redeemed = this.loyalty_points_redeemed || 0;
         const tier = this.loyalty_points_tier_id;
-        if (!earned && !redeemed && !this.loyalty_points_balance && !tier) {
+        if (!earned && !redeemed && !this.loyalty_points_balance && !this.loyalty_points_pending && !tier) {
             return null;
         }
+        const availableDate = this.loyalty_points_available_date;
         return {
             earned,
             redeemed,
             balance: this.loyalty_points_balance || 0,
+            pending: this.loyalty_points_pending || 0,
+            availableDate: availableDate ? formatDate(DateTime.fromSQL(availableDate)) : "",
             tier: tier?.name || "",
         };
     },
