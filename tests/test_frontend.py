@@ -167,3 +167,36 @@ class TestPosFrontend(TestPointOfSaleHttpCommon, LoyaltyPointsCase):
         lines = self.env["account.move.line"].search([("account_id", "=", points_account.id)])
         self.assertAlmostEqual(sum(lines.mapped("balance")), 40.0)
         self.assertEqual(lines.journal_id, self.points_method.journal_id)
+
+    def test_pending_points_at_the_till(self):
+        company = self._get_main_company()
+        company.loyalty_points_pending_days = 14
+        carla = self.env["res.partner"].create({"name": "Carla Pending"})
+        account = self.env["loyalty.points.account"]._get_or_create(carla, company)
+        self.env["loyalty.points.entry"].sudo().create(
+            {
+                "account_id": account.id,
+                "kind": "earn",
+                "points": 20.0,
+                "available_date": date.today() + timedelta(days=7),
+            }
+        )
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.start_pos_tour("LoyaltyPointsPendingTour", login="lp_till")
+        order = self.env["pos.order"].search([("partner_id", "=", carla.id)])
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "loyalty_points_earned": 8.0,
+                    "loyalty_points_balance": 0.0,
+                    "loyalty_points_pending": 28.0,
+                    "loyalty_points_available_date": order.loyalty_points_date + timedelta(days=14),
+                }
+            ],
+        )
+        self.assertFalse(
+            order.payment_ids.filtered(lambda p: p.payment_method_id.is_loyalty_points)
+        )
+        self.assertRecordValues(account, [{"balance": 0.0, "pending_points": 28.0}])
+        self.assertLedgerConsistent(account)
