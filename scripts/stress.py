@@ -510,17 +510,22 @@ def check(args):
             SELECT COUNT(*) FROM loyalty_points_account AS account
               LEFT JOIN (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
                           GROUP BY account_id) AS total ON total.account_id = account.id
-             WHERE ROUND(account.balance::numeric, 2)
+             WHERE ROUND((account.balance + COALESCE(account.pending_points, 0))::numeric, 2)
                    <> ROUND(COALESCE(total.points, 0)::numeric, 2)
             """
         )
         bad_lots = count(
             """
             SELECT COUNT(*) FROM loyalty_points_account AS account
-              LEFT JOIN (SELECT account_id, SUM(remaining) AS remaining FROM loyalty_points_entry
+              LEFT JOIN (SELECT account_id,
+                                SUM(remaining) FILTER (WHERE pending IS NOT TRUE) AS remaining,
+                                SUM(remaining) FILTER (WHERE pending) AS pending
+                           FROM loyalty_points_entry
                           WHERE points > 0 GROUP BY account_id) AS lots
                 ON lots.account_id = account.id
-             WHERE CASE WHEN account.balance >= 0
+             WHERE ROUND(COALESCE(account.pending_points, 0)::numeric, 2)
+                   <> ROUND(COALESCE(lots.pending, 0)::numeric, 2)
+                OR CASE WHEN account.balance >= 0
                         THEN ROUND(account.balance::numeric, 2)
                              <> ROUND(COALESCE(lots.remaining, 0)::numeric, 2)
                         ELSE COALESCE(lots.remaining, 0) <> 0 END
@@ -538,8 +543,12 @@ def check(args):
             """
         )
         for number, text in (
-            (bad_sum, "accounts whose balance != sum of their entries"),
-            (bad_lots, "accounts whose balance != sum of open lots (or overdrawn with open lots)"),
+            (bad_sum, "accounts whose balance + pending points != sum of their entries"),
+            (
+                bad_lots,
+                "accounts whose balance != sum of open lots (or overdrawn with open lots), "
+                "or pending points != sum of pending lots",
+            ),
             (bad_alloc, "lots whose remaining != points - allocations"),
         ):
             if number:
@@ -583,7 +592,7 @@ def check(args):
         expired = count("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
         negative = count("SELECT COUNT(*) FROM loyalty_points_account WHERE balance < 0")
         out(
-            f"  ledger: {accounts} accounts, balance = sum of entries: "
+            f"  ledger: {accounts} accounts, balance + pending = sum of entries: "
             f"{'OK' if not bad_sum else 'BROKEN'}; = sum of open lots: "
             f"{'OK' if not bad_lots else 'BROKEN'}; lots = points - allocations: "
             f"{'OK' if not bad_alloc else 'BROKEN'}; idempotency keys twice: {keys}"
