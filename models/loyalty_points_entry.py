@@ -374,8 +374,11 @@ class LoyaltyPointsEntry(models.Model):
         """Plan which lots this negative entry takes its points from.
 
         A reversal takes first from the lot it reverses (pending or not: a
-        refund within the return window cancels pending points), the others go
-        first expiring first, from lots that are not pending only.
+        refund within the return window cancels pending points). Then every
+        debit takes from the lots that are not pending, first expiring first;
+        a reversal, which cancels earnings, then takes from pending lots
+        rather than overdraw the account. Redeems, expiries and adjustments
+        never touch pending points.
         ``open_lots`` is {lot id: [expiry date, remaining, pending]}.
         Hook: override to change the consumption order.
         """
@@ -387,12 +390,15 @@ class LoyaltyPointsEntry(models.Model):
             taken = min(open_lots[reversed_lot][1], points)
             plan.append((reversed_lot, taken))
             points = round_points(points - taken)
-        others = [
-            (lot_id, expiry, left - (plan[0][1] if plan and lot_id == reversed_lot else 0))
+        taken_first = plan[0][1] if plan else 0.0
+        lots = [
+            (lot_id, expiry, left - (taken_first if lot_id == reversed_lot else 0.0), pending)
             for lot_id, (expiry, left, pending) in open_lots.items()
-            if not pending
         ]
-        more, shortfall = plan_consumption(others, points)
+        more, shortfall = plan_consumption([lot[:3] for lot in lots if not lot[3]], points)
+        if shortfall > 0 and self.kind == "reversal":
+            extra, shortfall = plan_consumption([lot[:3] for lot in lots if lot[3]], shortfall)
+            more += extra
         return plan + more, round_points(shortfall)
 
     def _set_remaining(self, remaining):

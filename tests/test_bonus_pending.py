@@ -149,6 +149,43 @@ class TestPendingPoints(LoyaltyPointsPosCommon):
         self.assertRecordValues(account, [{"balance": 0, "pending_points": 0}])
         self.assertLedgerConsistent(account)
 
+    def test_reversals_cancel_pending_points_rather_than_overdraw(self):
+        # a return without receipt within the window takes back pending points
+        self._sync([(self.product_a, 2)], customer=self.anna)
+        account = self._account(self.anna)
+        self.assertRecordValues(account, [{"balance": 0, "pending_points": 20}])
+        self._sync([(self.product_a, -1)], customer=self.anna, payments=[(self.cash_pm1, -100)])
+        self.assertRecordValues(account, [{"balance": 0, "pending_points": 10}])
+        self.assertFalse(self._activities(account))
+        self.assertLedgerConsistent(account)
+        # a refund of an order whose released points were spent takes what it
+        # misses from the pending points of a later order
+        self._release(14)
+        first = self._sync(
+            [(self.product_a, 1)],
+            customer=self.anna,
+            payments=[(self.points_pm, 10), (self.cash_pm1, 90)],
+        )
+        self.assertRecordValues(account, [{"balance": 0, "pending_points": 9}])
+        with freeze_time(self.pos_session.start_at + timedelta(days=1)):
+            self._sync([(self.product_a, 1)], customer=self.anna)
+        self.assertRecordValues(account, [{"balance": 0, "pending_points": 19}])
+        earlier = self.env["pos.order"].search(
+            [("partner_id", "=", self.anna.id), ("amount_total", ">", 0)], order="id", limit=1
+        )
+        # 10 points to take back, from a lot already spent: from the pending lots
+        self._refund(earlier, {earlier.lines: 1})
+        self.assertEqual(first.loyalty_points_earned, 9)
+        self.assertRecordValues(account, [{"balance": 0, "pending_points": 9}])
+        self.assertFalse(self._activities(account))
+        self.assertLedgerConsistent(account)
+        # a redeem never takes pending points
+        self.assertFalse(
+            self.Entry.sudo()
+            .search([("account_id", "=", account.id), ("kind", "=", "redeem")])
+            .debit_allocation_ids.credit_entry_id.filtered("pending")
+        )
+
     def test_redeem_takes_available_lots_only(self):
         self._opening(self.anna, (50, False))
         self._sync([(self.product_a, 1)], customer=self.anna)
