@@ -190,3 +190,13 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         self.assertEqual(len(self.account.entry_ids), 2)
         self.assertEqual(self.bronze.min_turnover, 0.0)
         self.assertLedgerConsistent(self.account | self.other_account)
+
+    def test_pending_points_and_their_day(self):
+        available = self.today + timedelta(days=10)
+        self._book(self.account, "earn", 12, 400, available_date=available)
+        self.authenticate("lp_portal", "lp_portal")
+        page = self._page()
+        self.assertEqual(BALANCE_RE.findall(page), ["345.00"])  # not spendable yet
+        pending = page[page.index("o_loyalty_points_pending") :]
+        self.assertRegex(pending, r"(?s)^.*?12\.00.*?pending points")
+        self.assertIn(available.strftime("%m/%d/%Y"), pending[:400])
