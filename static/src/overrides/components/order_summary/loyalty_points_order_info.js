@@ -20,7 +20,10 @@ export class LoyaltyPointsOrderInfo extends Component {
     get tier() {
         return this.props.partner?.loyalty_tier_id || null;
     }
-    /** A customer without points nor tier has no loyalty account here: nothing to show. */
+    /**
+     * Nothing for a customer without points nor tier (no loyalty account in
+     * the till's company, or an empty one), as in the customer list.
+     */
     get visible() {
         return Boolean(this.props.partner && (this.balance || this.tier));
     }
