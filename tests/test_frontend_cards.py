@@ -6,7 +6,8 @@ from .test_frontend import TestPosFrontend
 @tagged("post_install", "-at_install")
 class TestPosCardsFrontend(TestPosFrontend):
     """Loyalty cards at the till, in Chromium: scanning, blocked and unknown
-    cards, the customer search by card number, the balance in the customer list."""
+    cards, the customer search by card number, the balance in the customer list
+    and on the order, refreshed by a synced order."""
 
     @classmethod
     def setUpClass(cls):
@@ -24,8 +25,23 @@ class TestPosCardsFrontend(TestPosFrontend):
     def test_scan_card(self):
         self.main_pos_config.with_user(self.cashier).open_ui()
         self.start_pos_tour("LoyaltyPointsCardTour", login="lp_till")
-        order = self.env["pos.order"].search(
-            [("session_id", "=", self.main_pos_config.current_session_id.id)]
+        # One order paid, by Anna (selected by her card): 10 % of 80.00 earned.
+        # The tour checked that the next order shows the 108 points booked here.
+        orders = self.env["pos.order"].search(
+            [
+                ("session_id", "=", self.main_pos_config.current_session_id.id),
+                ("state", "=", "paid"),
+            ]
         )
-        # the tour leaves its order open: nothing was booked for a card
-        self.assertFalse(order.filtered(lambda o: o.state == "paid"))
+        self.assertRecordValues(
+            orders,
+            [
+                {
+                    "partner_id": self.anna.id,
+                    "amount_total": 80.0,
+                    "loyalty_points_earned": 8.0,
+                    "loyalty_points_balance": 108.0,
+                }
+            ],
+        )
+        self.assertEqual(self.anna_account.balance, 108.0)

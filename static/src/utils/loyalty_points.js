@@ -4,6 +4,8 @@
  * (res.partner.loyalty_points_check_payment) before the order is validated.
  */
 
+import { formatFloat } from "@web/core/utils/numbers";
+
 /**
  * Round `value` down to `decimals` decimals, tolerating binary noise
  * (floorTo(0.3 * 3, 2) === 0.9).
@@ -37,4 +39,12 @@ export function maxRedeemAmount(info, orderTotal, decimals) {
 export function proposedRedeemAmount({ due, maxAmount, alreadyRedeemed, decimals }) {
     const left = floorTo(maxAmount - Math.max(alreadyRedeemed, 0), decimals);
     return Math.max(Math.min(floorTo(due, decimals), left), 0);
+}
+
+/**
+ * Points as the till shows them: up to 2 decimals, no trailing zeros, in the
+ * user's language (1,234.5).
+ */
+export function formatLoyaltyPoints(points) {
+    return formatFloat(points, { digits: [69, 2], trailingZeros: false });
 }

@@ -1,8 +1,10 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
-import { scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import { negate, scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
 import { registry } from "@web/core/registry";
 
 // The cards of the test (tests/test_frontend_cards.py).
@@ -19,15 +21,32 @@ function cardRefused(text) {
     ];
 }
 
+/** The product screen shows the balance and tier of the order's customer. */
+function orderShowsPoints(name, balance, tier) {
+    return {
+        content: `the order shows ${name}'s ${balance} points and tier ${tier}`,
+        trigger: `.product-screen .loyalty-points-order:contains("${name}"):has(.loyalty-points-order-balance:contains("${balance} points")):has(.loyalty-points-order-tier:contains("${tier}"))`,
+    };
+}
+
+function orderShowsNoPoints(reason) {
+    return {
+        content: `the order shows no loyalty figures (${reason})`,
+        trigger: negate(".loyalty-points-order", ".product-screen"),
+    };
+}
+
 registry.category("web_tour.tours").add("LoyaltyPointsCardTour", {
     steps: () =>
         [
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
             ProductScreen.addOrderline("Loyalty Mug", "1"),
-            // A scanned card selects its customer.
+            orderShowsNoPoints("no customer"),
+            // A scanned card selects its customer; the order shows their figures.
             scan_barcode(ANNA_CARD),
             ProductScreen.customerIsSelected("Anna Points"),
+            orderShowsPoints("Anna Points", "100", "Silver"),
             // A blocked card and an unknown one: a message, nobody selected.
             scan_barcode(BORIS_BLOCKED_CARD),
             cardRefused("is blocked"),
@@ -54,5 +73,25 @@ registry.category("web_tour.tours").add("LoyaltyPointsCardTour", {
             },
             PartnerList.clickPartner("Boris Nopoints"),
             ProductScreen.customerIsSelected("Boris Nopoints"),
+            // Another customer, without points nor tier: Anna's figures are gone.
+            orderShowsNoPoints("Boris has no points"),
+            // Anna pays the order by bank and earns 10 % of 80.00.
+            scan_barcode(ANNA_CARD),
+            ProductScreen.customerIsSelected("Anna Points"),
+            orderShowsPoints("Anna Points", "100", "Silver"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank", true, { amount: "80.00", remaining: "0.00" }),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            ReceiptScreen.clickNextOrder(),
+            // The next order: nobody yet, then her card shows the balance the
+            // server booked with the synced order, without asking again.
+            ProductScreen.isShown(),
+            orderShowsNoPoints("a new order has no customer"),
+            scan_barcode(ANNA_CARD),
+            ProductScreen.customerIsSelected("Anna Points"),
+            orderShowsPoints("Anna Points", "108", "Silver"),
+            ProductScreen.addOrderline("Loyalty Mug", "1"),
+            orderShowsPoints("Anna Points", "108", "Silver"),
         ].flat(),
 });

@@ -1,0 +1,33 @@
+import { Component } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { formatLoyaltyPoints } from "@loyalty_points/utils/loyalty_points";
+
+/**
+ * The loyalty figures of the order's customer, next to the order on the
+ * product screen: the balance and tier loaded with the customer and refreshed
+ * by each synced order of theirs (see pos_store_card.js). No server call: the
+ * payment screen asks the server for fresh figures before a points payment.
+ */
+export class LoyaltyPointsOrderInfo extends Component {
+    static template = "loyalty_points.LoyaltyPointsOrderInfo";
+    static props = {
+        partner: { type: Object, optional: true },
+    };
+
+    get balance() {
+        return this.props.partner?.loyalty_points_balance || 0;
+    }
+    get tier() {
+        return this.props.partner?.loyalty_tier_id || null;
+    }
+    /**
+     * Nothing for a customer without points nor tier (no loyalty account in
+     * the till's company, or an empty one), as in the customer list.
+     */
+    get visible() {
+        return Boolean(this.props.partner && (this.balance || this.tier));
+    }
+    get balanceText() {
+        return _t("%(points)s points", { points: formatLoyaltyPoints(this.balance) });
+    }
+}
