@@ -61,7 +61,7 @@ class LoyaltyPointsAccount(models.Model):
                     customers=", ".join(with_card.mapped("partner_id.display_name")),
                 )
             )
-        return self._loyalty_points_issue_cards(number)
+        return self._loyalty_points_issue_cards(number)._loyalty_points_action_open()
 
     def action_block_card(self, reason=False):
         """Block the active card of these accounts (lost, stolen): its number
@@ -100,7 +100,7 @@ class LoyaltyPointsAccount(models.Model):
         if number:
             number = self._loyalty_points_check_card_number(number, self.company_id)
         self.action_block_card(reason or self.env._("Replaced"))
-        return self._loyalty_points_issue_cards(number)
+        return self._loyalty_points_issue_cards(number)._loyalty_points_action_open()
 
     def action_print_card(self):
         return self.env.ref("loyalty_points.action_report_loyalty_card").report_action(self)

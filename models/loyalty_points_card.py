@@ -55,3 +55,13 @@ class LoyaltyPointsCard(models.Model):
                 "ON loyalty_points_card (account_id) WHERE state = 'active'"
             )
         )
+
+    def _loyalty_points_action_open(self):
+        """The window action that lists these cards (just issued, say)."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Issued Loyalty Cards"),
+            "res_model": "loyalty.points.card",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", self.ids)],
+        }

@@ -19,12 +19,19 @@ class TestCards(LoyaltyPointsCommon):
             cls.config = cls.env["pos.config"].create({"name": "Card Shop"})
         cls.other_company = cls.env["res.company"].create({"name": "Other Shop Ltd"})
 
+    def _issued(self, action):
+        """The cards the window action returned by issuing cards lists."""
+        self.assertEqual(action["res_model"], "loyalty.points.card")
+        return self.env["loyalty.points.card"].sudo().search(action["domain"]).sudo(False)
+
     def _lookup(self, number, user=None):
         Partner = self.env["res.partner"].with_user(user or self.cashier)
         return Partner.loyalty_points_partner_by_card(self.config.id, number)
 
     def test_generated_numbers_are_ean13_in_the_company_range(self):
-        cards = (self.account | self.other_account).with_user(self.manager).action_issue_card()
+        cards = self._issued(
+            (self.account | self.other_account).with_user(self.manager).action_issue_card()
+        )
         self.assertEqual(len(cards), 2)
         for card in cards:
             self.assertTrue(is_valid_ean13(card.number), card.number)
@@ -40,7 +47,7 @@ class TestCards(LoyaltyPointsCommon):
         following = f"29{str(sequence.number_next_actual).zfill(10)}"
         taken = following + ean_check_digit(following)
         self.account.with_user(self.manager).action_issue_card(taken)
-        card = self.other_account.with_user(self.manager).action_issue_card()
+        card = self._issued(self.other_account.with_user(self.manager).action_issue_card())
         self.assertNotEqual(card.number, taken)
         self.assertTrue(is_valid_ean13(card.number))
 
@@ -73,9 +80,9 @@ class TestCards(LoyaltyPointsCommon):
     def test_block_and_replace_keep_the_account(self):
         self._book(self.account, "earn", 120.0, expiry_days=100)
         manager_account = self.account.with_user(self.manager)
-        first = manager_account.action_issue_card()
+        first = self._issued(manager_account.action_issue_card())
         self.assertEqual(self._lookup(first.number)["partner_id"], self.customer.id)
-        second = manager_account.action_replace_card(reason="Lost")
+        second = self._issued(manager_account.action_replace_card(reason="Lost"))
         self.assertRecordValues(
             first, [{"state": "blocked", "block_reason": "Lost", "account_id": self.account.id}]
         )
@@ -104,13 +111,13 @@ class TestCards(LoyaltyPointsCommon):
         other_account = self.env["loyalty.points.account"]._get_or_create(
             self.other_customer, self.other_company
         )
-        card = other_account.sudo().action_issue_card()
+        card = self._issued(other_account.sudo().action_issue_card())
         result = self._lookup(card.number)
         self.assertFalse(result["partner_id"], "a card of another company selects nobody")
         self.assertIn("Unknown loyalty card", result["message"])
 
     def test_partner_search_by_card_number(self):
-        card = self.account.with_user(self.manager).action_issue_card()
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
         Partner = self.env["res.partner"].with_user(self.cashier)
         found = Partner.search([("loyalty_points_card_number", "ilike", card.number + "%")])
         self.assertEqual(found, self.customer)
@@ -126,7 +133,7 @@ class TestCards(LoyaltyPointsCommon):
         self.assertEqual(found, self.customer)
 
     def test_cashier_cannot_touch_cards(self):
-        card = self.account.with_user(self.manager).action_issue_card()
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
         cashier_account = self.other_account.with_user(self.cashier)
         with self.assertRaises(AccessError):
             cashier_account.action_issue_card()
@@ -165,7 +172,7 @@ class TestCards(LoyaltyPointsCommon):
             [{"name": f"Holder {i}", "category_id": [Command.link(tag.id)]} for i in range(5)]
         )
         self.customer.category_id = [Command.link(tag.id)]
-        existing = self.account.with_user(self.manager).action_issue_card()
+        existing = self._issued(self.account.with_user(self.manager).action_issue_card())
         wizard = Form(self.env["loyalty.points.card.issue"].with_user(self.manager))
         wizard.partner_category_ids.add(tag)
         action = wizard.save().action_confirm()
@@ -190,7 +197,7 @@ class TestCards(LoyaltyPointsCommon):
         with self.assertRaises(ValidationError):
             self.company.loyalty_points_card_prefix = "2A"
         self.company.loyalty_points_card_prefix = "271"
-        card = self.account.with_user(self.manager).action_issue_card()
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
         self.assertTrue(card.number.startswith("271"))
         self.assertTrue(is_valid_ean13(card.number))
 

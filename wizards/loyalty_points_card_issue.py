@@ -53,11 +53,4 @@ class LoyaltyPointsCardIssue(models.TransientModel):
             raise UserError(
                 self.env._("A pre-printed card number is given to one customer at a time.")
             )
-        cards = accounts.action_issue_card(self.number or False)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Issued Loyalty Cards"),
-            "res_model": "loyalty.points.card",
-            "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", cards.ids)],
-        }
+        return accounts.action_issue_card(self.number or False)

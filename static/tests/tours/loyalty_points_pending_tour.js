@@ -14,6 +14,10 @@ registry.category("web_tour.tours").add("LoyaltyPointsPendingTour", {
             ProductScreen.addOrderline("Loyalty Mug", "1"),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("Carla Pending"),
+            {
+                content: "the order shows Carla's pending points",
+                trigger: `.loyalty-points-order .loyalty-points-order-pending:contains("+ 20 pending")`,
+            },
             ProductScreen.clickPayButton(),
             // 20 points earned last week are pending: nothing to spend yet.
             {
@@ -49,5 +53,13 @@ registry.category("web_tour.tours").add("LoyaltyPointsPendingTour", {
             },
             ReceiptScreen.clickNextOrder(),
             ProductScreen.isShown(),
+            // The synced order refreshed her figures: no call to the server.
+            ProductScreen.addOrderline("Loyalty Mug", "1"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("Carla Pending"),
+            {
+                content: "the next order shows the new pending points",
+                trigger: `.loyalty-points-order .loyalty-points-order-pending:contains("+ 28 pending")`,
+            },
         ].flat(),
 });

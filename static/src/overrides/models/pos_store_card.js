@@ -3,8 +3,9 @@ import { PosStore } from "@point_of_sale/app/store/pos_store";
 
 patch(PosStore.prototype, {
     /**
-     * After a sync, the customers of the synced orders show the balance and
-     * tier the server booked (the order carries them): no extra call.
+     * After a sync, the customers of the synced orders show the balance,
+     * pending points and tier the server booked (the order carries them): no
+     * extra call.
      */
     postSyncAllOrders(orders) {
         super.postSyncAllOrders(...arguments);
@@ -15,6 +16,7 @@ patch(PosStore.prototype, {
             }
             partner.update({
                 loyalty_points_balance: order.loyalty_points_balance,
+                loyalty_points_pending: order.loyalty_points_pending || 0,
                 loyalty_tier_id: order.loyalty_points_tier_id || false,
             });
         }

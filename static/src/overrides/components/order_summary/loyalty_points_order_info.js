@@ -17,17 +17,24 @@ export class LoyaltyPointsOrderInfo extends Component {
     get balance() {
         return this.props.partner?.loyalty_points_balance || 0;
     }
+    get pending() {
+        return this.props.partner?.loyalty_points_pending || 0;
+    }
     get tier() {
         return this.props.partner?.loyalty_tier_id || null;
     }
     /**
-     * Nothing for a customer without points nor tier (no loyalty account in
-     * the till's company, or an empty one), as in the customer list.
+     * Nothing for a customer without points, pending points nor tier (no
+     * loyalty account in the till's company, or an empty one), as in the
+     * customer list.
      */
     get visible() {
-        return Boolean(this.props.partner && (this.balance || this.tier));
+        return Boolean(this.props.partner && (this.balance || this.pending || this.tier));
     }
     get balanceText() {
         return _t("%(points)s points", { points: formatLoyaltyPoints(this.balance) });
+    }
+    get pendingText() {
+        return _t("+ %(points)s pending", { points: formatLoyaltyPoints(this.pending) });
     }
 }
