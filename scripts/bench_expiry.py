@@ -138,6 +138,19 @@ def run_job(env):
     return durations, time.perf_counter() - started
 
 
+def expired_counts(env):
+    """(lots expired, expire entries): one allocation per expired lot."""
+    env.cr.execute(
+        """
+        SELECT COUNT(alloc.id), COUNT(DISTINCT entry.id)
+          FROM loyalty_points_entry AS entry
+          LEFT JOIN loyalty_points_allocation AS alloc ON alloc.debit_entry_id = entry.id
+         WHERE entry.kind = 'expire'
+        """
+    )
+    return env.cr.fetchone()
+
+
 def check_invariant(env):
     """Problems found in the ledger, as strings (empty: the invariant holds)."""
     cr = env.cr
@@ -188,15 +201,18 @@ def main(env):
     out(f"Expiry job: {LOTS:,} due lots over {ACCOUNTS:,} accounts, about {BATCH:,} lots a batch")
     inserted, setup_time = setup(env)
     out(f"  setup (set-based SQL): {inserted:,} lots inserted in {setup_time:.1f} s")
-    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
-    expired_before = env.cr.fetchone()[0]
+    expired_before, entries_before = expired_counts(env)
     rss_before = proc_status_kb("VmRSS")
     peak_reset = reset_peak_rss()
     durations, total = run_job(env)
     peak = proc_status_kb("VmHWM")
-    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
-    expired = env.cr.fetchone()[0] - expired_before
-    out(f"  expired:     {expired:,} lots ({expired / total:,.0f} lots/s)")
+    expired, entries = expired_counts(env)
+    expired -= expired_before
+    entries -= entries_before
+    out(
+        f"  expired:     {expired:,} lots ({expired / total:,.0f} lots/s), "
+        f"{entries:,} expire entries"
+    )
     out(f"  total time:  {total:.1f} s")
     out(
         f"  batches:     {len(durations)} (per batch: min {min(durations):.2f} s, "
