@@ -441,13 +441,12 @@ class LoyaltyPointsEntry(models.Model):
                         ON CONFLICT (idempotency_key) DO NOTHING
                         RETURNING id, account_id, points
                     ), booked AS (
-                        SELECT expired.id AS expire_id, due.id AS lot_id, due.remaining,
-                               due.company_id
+                        SELECT expired.id AS expire_id, due.id AS lot_id, due.remaining
                           FROM due JOIN expired ON expired.account_id = due.account_id
                     ), allocated AS (
                         INSERT INTO loyalty_points_allocation
-                            (debit_entry_id, credit_entry_id, points, company_id)
-                        SELECT expire_id, lot_id, remaining, company_id FROM booked
+                            (debit_entry_id, credit_entry_id, points)
+                        SELECT expire_id, lot_id, remaining FROM booked
                     ), closed AS (
                         UPDATE loyalty_points_entry AS lot SET remaining = 0
                          WHERE lot.id = ANY(ARRAY(SELECT lot_id FROM booked))

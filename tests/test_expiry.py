@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 from lxml import html
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import LoyaltyPointsCommon
@@ -262,3 +263,27 @@ class TestExpiry(LoyaltyPointsCommon):
             [self.company.id],
         )
         return float(self.env.cr.fetchone()[0])
+
+    def test_allocations_stay_within_the_companies_of_the_user(self):
+        # allocations carry no company of their own: the rule reads the debit's
+        other_company = self.env["res.company"].create({"name": "Other Shop"})
+        other_account = self.env["loyalty.points.account"]._get_or_create(
+            self.other_customer, other_company
+        )
+        for account in (self.account, other_account):
+            self._book(account, "earn", 50, expiry_days=1)
+        with freeze_time(self.today + timedelta(days=2)):
+            self._expire_all()
+        mine = self._expire_entries(self.account).debit_allocation_ids
+        theirs = self._expire_entries(other_account).debit_allocation_ids
+        self.assertEqual((len(mine), len(theirs)), (1, 1))
+        self.assertEqual(theirs.company_id, other_company)
+        Allocation = self.env["loyalty.points.allocation"].with_user(self.manager)
+        visible = Allocation.search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(visible, mine.with_user(self.manager))
+        self.assertEqual(
+            Allocation.search([("company_id", "=", self.company.id), ("id", "in", mine.ids)]),
+            visible,
+        )
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.manager).read(["points"])
