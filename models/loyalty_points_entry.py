@@ -43,11 +43,11 @@ class LoyaltyPointsEntry(models.Model):
         index=True,
         precompute=True,
     )
-    company_id = fields.Many2one(
-        related="account_id.company_id", store=True, index=True, precompute=True
-    )
+    # company_id and kind are not indexed: neither selects a small part of the
+    # journal (see init() and docs/performance.md, "The expiry job").
+    company_id = fields.Many2one(related="account_id.company_id", store=True, precompute=True)
     date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
-    kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
+    kind = fields.Selection(KINDS, required=True, readonly=True)
     points = fields.Float(digits=POINTS_DIGITS, required=True, readonly=True)
     remaining = fields.Float(
         digits=POINTS_DIGITS,
@@ -133,6 +133,15 @@ class LoyaltyPointsEntry(models.Model):
             CREATE INDEX IF NOT EXISTS loyalty_points_entry_open_lot_idx
                 ON loyalty_points_entry (expiry_date, account_id)
              WHERE remaining > 0
+            """
+        )
+        # Indexes of earlier versions that no query needs (Odoo keeps an
+        # index when its field stops asking for it). Every new entry and
+        # every lot's change of ``remaining`` paid for them.
+        self.env.cr.execute(
+            """
+            DROP INDEX IF EXISTS loyalty_points_entry__kind_index,
+                                 loyalty_points_entry__company_id_index
             """
         )
 
@@ -282,7 +291,7 @@ class LoyaltyPointsEntry(models.Model):
         """The idempotency key of an entry: its parts joined by colons, e.g.
         ``earn:<order id>:<program id>``. Parts are what nobody can change after
         the fact (record ids, never a client's uuid). The expiry job's SQL
-        builds the same form (``expire:<lot id>``)."""
+        builds the same form (``expire:<account id>:<first lot id>``)."""
         return ":".join(str(part) for part in parts)
 
     def _reversible_points(self):
@@ -430,12 +439,17 @@ class LoyaltyPointsEntry(models.Model):
         The batch is the accounts of the first ``batch_size`` due lots (read
         from the partial index of open lots); all their due lots expire.
 
-        Set-based SQL under the accounts' row locks: each due lot gets one
-        ``expire`` entry (idempotency key ``expire:<lot id>``) allocated to it,
-        its ``remaining`` drops to zero and the balance follows, all in this
-        transaction. The cron framework commits between batches and runs the
-        job again while work remains, so a killed run leaves whole batches
-        only, and a re-run finds nothing twice.
+        Set-based SQL under the accounts' row locks, one statement: each
+        account gets one ``expire`` entry for all its due lots (idempotency
+        key ``expire:<account id>:<first lot id>``), allocated to each of
+        them, so the points expired stay visible lot by lot; the lots'
+        ``remaining`` drop to zero and the balances follow, all in this
+        transaction. A lot expires once, so the key is unique by
+        construction, and a re-run the same day (new due lots, e.g. points
+        given back with a past expiry) books a new entry. The cron framework
+        commits between batches and runs the job again while work remains,
+        so a killed run leaves whole batches only, and a re-run finds
+        nothing twice.
 
         :return: the number of due lots left, counted up to ten batches (an
             exact figure once fewer are left)
@@ -443,72 +457,62 @@ class LoyaltyPointsEntry(models.Model):
         today = fields.Date.context_today(self)
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT account_id FROM (
-                    SELECT account_id FROM loyalty_points_entry
-                     WHERE remaining > 0 AND expiry_date < %(today)s AND pending IS NOT TRUE
-                     ORDER BY expiry_date, account_id LIMIT %(limit)s
-                ) AS due
-                """,
-                today=today,
-                limit=batch_size,
-            )
-        )
-        account_ids = [row[0] for row in cr.fetchall()]
+        due_lots = self._expiry_due_lots_sql(today)
+        account_ids = self._due_batch_account_ids(due_lots, SQL("expiry_date"), batch_size)
         done = 0
         if account_ids:
             accounts = self.env["loyalty.points.account"].browse(account_ids)
             accounts._lock_for_update()
-            # Each due lot gets the id of its expire entry up front (nextval in
+            # One expire entry per account, its id drawn up front (nextval in
             # a materialized CTE): entries, allocations and lots are then
-            # joined on integers, never on 'expire:' || id strings (which made
-            # closing the lots scan the whole journal every batch).
+            # joined on integers.
             cr.execute(
                 SQL(
                     """
                     WITH due AS MATERIALIZED (
-                        SELECT nextval('loyalty_points_entry_id_seq') AS expire_id,
-                               id AS lot_id, account_id, partner_id, company_id, remaining
-                          FROM loyalty_points_entry
-                         WHERE account_id = ANY(%(accounts)s)
-                           AND remaining > 0 AND expiry_date < %(today)s AND pending IS NOT TRUE
+                        SELECT id, account_id, partner_id, company_id, remaining
+                          FROM loyalty_points_entry AS lot
+                         WHERE account_id = ANY(%(accounts)s) AND %(due)s
+                    ), expiry AS MATERIALIZED (
+                        SELECT nextval('loyalty_points_entry_id_seq') AS id,
+                               account_id, partner_id, company_id,
+                               SUM(remaining) AS points, MIN(id) AS first_lot_id
+                          FROM due
+                         GROUP BY account_id, partner_id, company_id
                     ), expired AS (
                         INSERT INTO loyalty_points_entry
                             (id, account_id, partner_id, company_id, date, kind, points,
                              remaining, pending, note, user_id, idempotency_key,
                              create_uid, create_date, write_uid, write_date)
-                        SELECT expire_id, account_id, partner_id, company_id, %(now)s,
-                               'expire', -remaining, 0, FALSE, %(note)s, %(uid)s,
-                               %(key)s || lot_id, %(uid)s, %(now)s, %(uid)s, %(now)s
-                          FROM due
+                        SELECT id, account_id, partner_id, company_id, %(now)s,
+                               'expire', -points, 0, FALSE, %(note)s, %(uid)s,
+                               %(key)s || account_id || ':' || first_lot_id,
+                               %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM expiry
                         ON CONFLICT (idempotency_key) DO NOTHING
                         RETURNING id, account_id, points
                     ), booked AS (
-                        SELECT due.* FROM due JOIN expired ON expired.id = due.expire_id
+                        SELECT expired.id AS expire_id, due.id AS lot_id, due.remaining
+                          FROM due JOIN expired ON expired.account_id = due.account_id
                     ), allocated AS (
                         INSERT INTO loyalty_points_allocation
-                            (debit_entry_id, credit_entry_id, points, company_id,
-                             create_uid, create_date, write_uid, write_date)
-                        SELECT expire_id, lot_id, remaining, company_id,
-                               %(uid)s, %(now)s, %(uid)s, %(now)s
-                          FROM booked
+                            (debit_entry_id, credit_entry_id, points)
+                        SELECT expire_id, lot_id, remaining FROM booked
                     ), closed AS (
                         UPDATE loyalty_points_entry AS lot SET remaining = 0
-                          FROM booked WHERE lot.id = booked.lot_id
+                         WHERE lot.id = ANY(ARRAY(SELECT lot_id FROM booked))
                     ), balances AS (
                         UPDATE loyalty_points_account AS account
-                           SET balance = account.balance + totals.points,
+                           SET balance = account.balance + expired.points,
                                write_uid = %(uid)s, write_date = %(now)s
-                          FROM (SELECT account_id, SUM(points) AS points
-                                  FROM expired GROUP BY account_id) AS totals
-                         WHERE account.id = totals.account_id
+                          FROM expired
+                         WHERE account.id = expired.account_id
+                           AND account.id = ANY(%(accounts)s)
                     )
-                    SELECT COUNT(*) FROM expired
+                    SELECT COUNT(*) FROM booked
                     """,
                     accounts=account_ids,
-                    today=today,
+                    due=due_lots,
                     now=fields.Datetime.now(),
                     note=self.env._("Points expired"),
                     key=self._idempotency_key("expire", ""),
@@ -519,22 +523,55 @@ class LoyaltyPointsEntry(models.Model):
             self.invalidate_model()
             self.env["loyalty.points.allocation"].invalidate_model()
             accounts.invalidate_recordset()
-        # What is left, counted up to ten batches: an exact figure near the
-        # end, "at least that much" before, without scanning every open lot
-        # each batch.
-        cr.execute(
+        return self._notify_due_left(due_lots, batch_size, done)
+
+    @api.model
+    def _due_batch_account_ids(self, due, order, batch_size):
+        """The ids of the accounts of the first ``batch_size`` lots that match
+        ``due`` (an SQL condition on ``lot``), in ``order`` (an SQL column of
+        ``lot``, then the account): the batch of a ledger job."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT account_id FROM (
+                    SELECT account_id FROM loyalty_points_entry AS lot
+                     WHERE %(due)s
+                     ORDER BY %(order)s, account_id LIMIT %(limit)s
+                ) AS due
+                """,
+                due=due,
+                order=order,
+                limit=batch_size,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _notify_due_left(self, due, batch_size, done):
+        """Tell the cron ``done`` and how many lots matching ``due`` are left,
+        counted up to ten batches: an exact figure near the end, "at least
+        that much" before, without scanning every lot each batch. Returns
+        that figure."""
+        self.env.cr.execute(
             SQL(
                 """
                 SELECT COUNT(*) FROM (
-                    SELECT 1 FROM loyalty_points_entry
-                     WHERE remaining > 0 AND expiry_date < %(today)s AND pending IS NOT TRUE
-                     LIMIT %(cap)s
+                    SELECT 1 FROM loyalty_points_entry AS lot WHERE %(due)s LIMIT %(cap)s
                 ) AS due
                 """,
-                today=today,
+                due=due,
                 cap=10 * batch_size,
             )
         )
-        left = cr.fetchone()[0]
+        left = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=done, remaining=left)
         return left
+
+    @api.model
+    def _expiry_due_lots_sql(self, today):
+        """SQL condition on ``lot`` (loyalty_points_entry): the lot is due to
+        expire on ``today`` (pending lots wait for their release). Every
+        query of the expiry job selects its lots with it; ``remaining > 0`` is
+        the predicate of the partial index of open lots
+        (``loyalty_points_entry_open_lot_idx``)."""
+        return SQL("lot.remaining > 0 AND lot.expiry_date < %s AND lot.pending IS NOT TRUE", today)

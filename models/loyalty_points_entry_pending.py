@@ -42,20 +42,10 @@ class LoyaltyPointsEntry(models.Model):
         today = fields.Date.context_today(self)
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT account_id FROM (
-                    SELECT account_id FROM loyalty_points_entry
-                     WHERE pending AND available_date <= %(today)s
-                     ORDER BY available_date, account_id LIMIT %(limit)s
-                ) AS due
-                """,
-                today=today,
-                limit=batch_size,
-            )
+        due_lots = SQL("lot.pending AND lot.available_date <= %s", today)
+        accounts = self.env["loyalty.points.account"].browse(
+            self._due_batch_account_ids(due_lots, SQL("available_date"), batch_size)
         )
-        accounts = self.env["loyalty.points.account"].browse(row[0] for row in cr.fetchall())
         done = 0
         if accounts:
             accounts._lock_for_update()
@@ -64,10 +54,9 @@ class LoyaltyPointsEntry(models.Model):
                 SQL(
                     """
                     WITH released AS (
-                        UPDATE loyalty_points_entry SET pending = FALSE
-                         WHERE account_id = ANY(%(accounts)s)
-                           AND pending AND available_date <= %(today)s
-                     RETURNING id, account_id, remaining, expiry_date
+                        UPDATE loyalty_points_entry AS lot SET pending = FALSE
+                         WHERE lot.account_id = ANY(%(accounts)s) AND %(due)s
+                     RETURNING lot.id, lot.account_id, lot.remaining, lot.expiry_date
                     ), moved AS (
                         UPDATE loyalty_points_account AS account
                            SET balance = account.balance + totals.points,
@@ -80,7 +69,7 @@ class LoyaltyPointsEntry(models.Model):
                     SELECT id, account_id, remaining, expiry_date FROM released
                     """,
                     accounts=accounts.ids,
-                    today=today,
+                    due=due_lots,
                     uid=self.env.uid,
                 )
             )
@@ -90,22 +79,7 @@ class LoyaltyPointsEntry(models.Model):
             accounts.invalidate_recordset()
             if overdrawn:
                 self._pay_back_with_released(overdrawn, released)
-        cr.execute(
-            SQL(
-                """
-                SELECT COUNT(*) FROM (
-                    SELECT 1 FROM loyalty_points_entry
-                     WHERE pending AND available_date <= %(today)s
-                     LIMIT %(cap)s
-                ) AS due
-                """,
-                today=today,
-                cap=10 * batch_size,
-            )
-        )
-        left = cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=done, remaining=left)
-        return left
+        return self._notify_due_left(due_lots, batch_size, done)
 
     @api.model
     def _pay_back_with_released(self, accounts, released):

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -58,6 +60,12 @@ class ReportLoyaltyPointsStatement(models.AbstractModel):
             order="date, id",
         )
         entries_of = entries.grouped("account_id")
+        # an expiry is one entry per account and run: the lots it closed
+        # show with their expiry dates
+        expired_after = defaultdict(set)
+        for allocation in entries.filtered(lambda e: e.kind == "expire").debit_allocation_ids:
+            if allocation.credit_expiry_date:
+                expired_after[allocation.debit_entry_id.id].add(allocation.credit_expiry_date)
         today = fields.Date.context_today(self)
         expiring = self.env["loyalty.points.entry"]._read_group(
             [
@@ -77,7 +85,13 @@ class ReportLoyaltyPointsStatement(models.AbstractModel):
             lines = []
             for entry in entries_of.get(account, Entry):
                 running = round(running + entry.points, 2)
-                lines.append({"entry": entry, "balance": running})
+                lines.append(
+                    {
+                        "entry": entry,
+                        "balance": running,
+                        "expired_after": sorted(expired_after.get(entry.id, ())),
+                    }
+                )
             statements[account.id] = {
                 "opening": opening,
                 "lines": lines,

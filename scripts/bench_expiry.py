@@ -138,6 +138,19 @@ def run_job(env):
     return durations, time.perf_counter() - started
 
 
+def expired_counts(env):
+    """(lots expired, expire entries): one allocation per expired lot."""
+    env.cr.execute(
+        """
+        SELECT COUNT(alloc.id), COUNT(DISTINCT entry.id)
+          FROM loyalty_points_entry AS entry
+          LEFT JOIN loyalty_points_allocation AS alloc ON alloc.debit_entry_id = entry.id
+         WHERE entry.kind = 'expire'
+        """
+    )
+    return env.cr.fetchone()
+
+
 def check_invariant(env):
     """Problems found in the ledger, as strings (empty: the invariant holds)."""
     cr = env.cr
@@ -147,22 +160,29 @@ def check_invariant(env):
         SELECT COUNT(*) FROM loyalty_points_account AS account
           LEFT JOIN (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
                       GROUP BY account_id) AS total ON total.account_id = account.id
-         WHERE account.balance <> COALESCE(total.points, 0)
+         WHERE account.balance + COALESCE(account.pending_points, 0) <> COALESCE(total.points, 0)
         """
     )
     if count := cr.fetchone()[0]:
-        problems.append(f"{count} accounts whose balance != sum of their entries")
+        problems.append(f"{count} accounts whose balance + pending points != sum of their entries")
     cr.execute(
         """
         SELECT COUNT(*) FROM loyalty_points_account AS account
-          LEFT JOIN (SELECT account_id, SUM(remaining) AS remaining FROM loyalty_points_entry
+          LEFT JOIN (SELECT account_id,
+                            SUM(remaining) FILTER (WHERE pending IS NOT TRUE) AS remaining,
+                            SUM(remaining) FILTER (WHERE pending) AS pending
+                       FROM loyalty_points_entry
                       WHERE points > 0 GROUP BY account_id) AS lots
             ON lots.account_id = account.id
-         WHERE account.balance >= 0 AND account.balance <> COALESCE(lots.remaining, 0)
+         WHERE (account.balance >= 0 AND account.balance <> COALESCE(lots.remaining, 0))
+            OR COALESCE(account.pending_points, 0) <> COALESCE(lots.pending, 0)
         """
     )
     if count := cr.fetchone()[0]:
-        problems.append(f"{count} accounts whose balance != sum of their open lots")
+        problems.append(
+            f"{count} accounts whose balance != sum of their open lots "
+            "or pending points != sum of their pending lots"
+        )
     cr.execute(
         """
         SELECT COUNT(*) FROM loyalty_points_entry AS lot
@@ -176,7 +196,8 @@ def check_invariant(env):
         problems.append(f"{count} lots whose remaining != points - allocations")
     today = fields.Date.context_today(env["loyalty.points.entry"])
     cr.execute(
-        "SELECT COUNT(*) FROM loyalty_points_entry WHERE remaining > 0 AND expiry_date < %s",
+        "SELECT COUNT(*) FROM loyalty_points_entry"
+        " WHERE remaining > 0 AND expiry_date < %s AND pending IS NOT TRUE",
         [today],
     )
     if count := cr.fetchone()[0]:
@@ -188,15 +209,18 @@ def main(env):
     out(f"Expiry job: {LOTS:,} due lots over {ACCOUNTS:,} accounts, about {BATCH:,} lots a batch")
     inserted, setup_time = setup(env)
     out(f"  setup (set-based SQL): {inserted:,} lots inserted in {setup_time:.1f} s")
-    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
-    expired_before = env.cr.fetchone()[0]
+    expired_before, entries_before = expired_counts(env)
     rss_before = proc_status_kb("VmRSS")
     peak_reset = reset_peak_rss()
     durations, total = run_job(env)
     peak = proc_status_kb("VmHWM")
-    env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
-    expired = env.cr.fetchone()[0] - expired_before
-    out(f"  expired:     {expired:,} lots ({expired / total:,.0f} lots/s)")
+    expired, entries = expired_counts(env)
+    expired -= expired_before
+    entries -= entries_before
+    out(
+        f"  expired:     {expired:,} lots ({expired / total:,.0f} lots/s), "
+        f"{entries:,} expire entries"
+    )
     out(f"  total time:  {total:.1f} s")
     out(
         f"  batches:     {len(durations)} (per batch: min {min(durations):.2f} s, "

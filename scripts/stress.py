@@ -589,7 +589,13 @@ def check(args):
         overdrawn_accounts, overdrawing_orders, without_activity, activities = cr.fetchone()
         if without_activity:
             problems.append(f"{without_activity} overdrawn accounts without a manager activity")
-        expired = count("SELECT COUNT(*) FROM loyalty_points_entry WHERE kind = 'expire'")
+        # lots the expiry job closed (one expire entry per account and run,
+        # one allocation per lot)
+        expired = count(
+            "SELECT COUNT(*) FROM loyalty_points_allocation AS alloc"
+            " JOIN loyalty_points_entry AS entry ON entry.id = alloc.debit_entry_id"
+            " WHERE entry.kind = 'expire'"
+        )
         negative = count("SELECT COUNT(*) FROM loyalty_points_account WHERE balance < 0")
         out(
             f"  ledger: {accounts} accounts, balance + pending = sum of entries: "
