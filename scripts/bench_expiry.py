@@ -240,7 +240,7 @@ def main(env):
         out("  invariant:   BROKEN: " + "; ".join(problems))
         sys.exit(1)
     out(
-        f"  invariant:   OK on all {accounts:,} accounts: balance = sum of entries = "
+        f"  invariant:   OK on all {accounts:,} accounts: balance + pending = sum of entries, balance = "
         f"sum of open lots; every lot's remaining = points - allocations; no due lot "
         f"left ({checked:.1f} s)"
     )
