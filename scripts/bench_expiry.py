@@ -240,8 +240,9 @@ def main(env):
         out("  invariant:   BROKEN: " + "; ".join(problems))
         sys.exit(1)
     out(
-        f"  invariant:   OK on all {accounts:,} accounts: balance + pending = sum of entries, balance = "
-        f"sum of open lots; every lot's remaining = points - allocations; no due lot "
+        f"  invariant:   OK on all {accounts:,} accounts: balance + pending = sum of "
+        f"entries, balance = sum of open lots; every lot's remaining = points - "
+        f"allocations; no due lot "
         f"left ({checked:.1f} s)"
     )
 
