@@ -14,6 +14,10 @@ import time
 
 from odoo import fields
 
+# fed to ``odoo shell`` on stdin: scripts/bench says where its siblings are
+sys.path.insert(0, os.environ["BENCH_SCRIPTS"])
+from ledger_check import ledger_problems
+
 LOTS = int(os.environ.get("BENCH_LOTS", "1000000"))
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "100000"))
 BATCH = int(os.environ.get("BENCH_BATCH", "10000"))
@@ -154,46 +158,7 @@ def expired_counts(env):
 def check_invariant(env):
     """Problems found in the ledger, as strings (empty: the invariant holds)."""
     cr = env.cr
-    problems = []
-    cr.execute(
-        """
-        SELECT COUNT(*) FROM loyalty_points_account AS account
-          LEFT JOIN (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
-                      GROUP BY account_id) AS total ON total.account_id = account.id
-         WHERE account.balance + COALESCE(account.pending_points, 0) <> COALESCE(total.points, 0)
-        """
-    )
-    if count := cr.fetchone()[0]:
-        problems.append(f"{count} accounts whose balance + pending points != sum of their entries")
-    cr.execute(
-        """
-        SELECT COUNT(*) FROM loyalty_points_account AS account
-          LEFT JOIN (SELECT account_id,
-                            SUM(remaining) FILTER (WHERE pending IS NOT TRUE) AS remaining,
-                            SUM(remaining) FILTER (WHERE pending) AS pending
-                       FROM loyalty_points_entry
-                      WHERE points > 0 GROUP BY account_id) AS lots
-            ON lots.account_id = account.id
-         WHERE (account.balance >= 0 AND account.balance <> COALESCE(lots.remaining, 0))
-            OR COALESCE(account.pending_points, 0) <> COALESCE(lots.pending, 0)
-        """
-    )
-    if count := cr.fetchone()[0]:
-        problems.append(
-            f"{count} accounts whose balance != sum of their open lots "
-            "or pending points != sum of their pending lots"
-        )
-    cr.execute(
-        """
-        SELECT COUNT(*) FROM loyalty_points_entry AS lot
-          LEFT JOIN (SELECT credit_entry_id, SUM(points) AS points
-                       FROM loyalty_points_allocation GROUP BY credit_entry_id) AS used
-            ON used.credit_entry_id = lot.id
-         WHERE lot.points > 0 AND lot.points - COALESCE(used.points, 0) <> lot.remaining
-        """
-    )
-    if count := cr.fetchone()[0]:
-        problems.append(f"{count} lots whose remaining != points - allocations")
+    problems = ledger_problems(cr)
     today = fields.Date.context_today(env["loyalty.points.entry"])
     cr.execute(
         "SELECT COUNT(*) FROM loyalty_points_entry"

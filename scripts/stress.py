@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg2
 import requests
+from ledger_check import ledger_counts
 
 ADMIN = ("admin", "admin")
 CASHIER_PASSWORD = "stress-till-password"  # a throwaway test database
@@ -505,54 +506,9 @@ def check(args):
         if twice_booked:
             problems.append(f"{twice_booked} orders redeemed twice")
         accounts = count("SELECT COUNT(*) FROM loyalty_points_account")
-        bad_sum = count(
-            """
-            SELECT COUNT(*) FROM loyalty_points_account AS account
-              LEFT JOIN (SELECT account_id, SUM(points) AS points FROM loyalty_points_entry
-                          GROUP BY account_id) AS total ON total.account_id = account.id
-             WHERE ROUND((account.balance + COALESCE(account.pending_points, 0))::numeric, 2)
-                   <> ROUND(COALESCE(total.points, 0)::numeric, 2)
-            """
-        )
-        bad_lots = count(
-            """
-            SELECT COUNT(*) FROM loyalty_points_account AS account
-              LEFT JOIN (SELECT account_id,
-                                SUM(remaining) FILTER (WHERE pending IS NOT TRUE) AS remaining,
-                                SUM(remaining) FILTER (WHERE pending) AS pending
-                           FROM loyalty_points_entry
-                          WHERE points > 0 GROUP BY account_id) AS lots
-                ON lots.account_id = account.id
-             WHERE ROUND(COALESCE(account.pending_points, 0)::numeric, 2)
-                   <> ROUND(COALESCE(lots.pending, 0)::numeric, 2)
-                OR CASE WHEN account.balance >= 0
-                        THEN ROUND(account.balance::numeric, 2)
-                             <> ROUND(COALESCE(lots.remaining, 0)::numeric, 2)
-                        ELSE COALESCE(lots.remaining, 0) <> 0 END
-            """
-        )
-        bad_alloc = count(
-            """
-            SELECT COUNT(*) FROM loyalty_points_entry AS lot
-              LEFT JOIN (SELECT credit_entry_id, SUM(points) AS points
-                           FROM loyalty_points_allocation GROUP BY credit_entry_id) AS used
-                ON used.credit_entry_id = lot.id
-             WHERE lot.points > 0
-               AND ROUND((lot.points - COALESCE(used.points, 0))::numeric, 2)
-                   <> ROUND(lot.remaining::numeric, 2)
-            """
-        )
-        for number, text in (
-            (bad_sum, "accounts whose balance + pending points != sum of their entries"),
-            (
-                bad_lots,
-                "accounts whose balance != sum of open lots (or overdrawn with open lots), "
-                "or pending points != sum of pending lots",
-            ),
-            (bad_alloc, "lots whose remaining != points - allocations"),
-        ):
-            if number:
-                problems.append(f"{number} {text}")
+        ledger = ledger_counts(cr)
+        problems += [f"{number} {text}" for number, text in ledger.values() if number]
+        bad_sum, bad_lots, bad_alloc = (ledger[key][0] for key in ("sum", "lots", "alloc"))
         # Overdrafts: the running balance of the account right after the
         # entries of an order (entries of one account are booked under its
         # row lock, so id order is booking order) below zero, on an order
