@@ -51,6 +51,54 @@ class LoyaltyPointsAccount(models.Model):
     )
     next_expiry_date = fields.Date(compute="_compute_expiring")
 
+    next_available_date = fields.Date(
+        compute="_compute_next_available_date",
+        help="The day the next pending points become spendable.",
+    )
+
+    tier_id = fields.Many2one(
+        "loyalty.points.tier",
+        readonly=True,
+        index=True,
+        check_company=True,
+    )
+    turnover = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Paid POS orders net of refunds within the company's tier window.",
+    )
+    visit_count = fields.Integer(
+        string="Visits",
+        readonly=True,
+        help="Paid POS orders within the company's tier window (refunds are not "
+        "visits); counted when some tier asks for visits.",
+    )
+    tier_checked_date = fields.Date(readonly=True, copy=False)
+    previous_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        readonly=True,
+        help="The pricelist chosen for the customer before a tier's discount card replaced it.",
+    )
+
+    card_ids = fields.One2many("loyalty.points.card", "account_id", string="Cards")
+    card_number = fields.Char(
+        compute="_compute_card_number",
+        store=True,
+        index=True,
+        readonly=True,
+        copy=False,
+        help="The number of the customer's active loyalty card. Blocked cards "
+        "stay in the account's card history and never select a customer again.",
+    )
+
+    expiry_warned_date = fields.Date(
+        string="Expiry Warned Until",
+        readonly=True,
+        copy=False,
+        help="The customer was warned about the points expiring up to this day: "
+        "the expiry warning announces only lots expiring later.",
+    )
+
     _sql_constraints = [
         (
             "partner_company_uniq",
@@ -88,6 +136,22 @@ class LoyaltyPointsAccount(models.Model):
                 account.expiring_points = points
                 account.next_expiry_date = first_date
 
+    def _compute_next_available_date(self):
+        groups = self.env["loyalty.points.entry"]._read_group(
+            [("account_id", "in", self.ids), ("pending", "=", True), ("remaining", ">", 0)],
+            ["account_id"],
+            ["available_date:min"],
+        )
+        dates = dict(groups)
+        for account in self:
+            account.next_available_date = dates.get(account, False)
+
+    @api.depends("card_ids.state", "card_ids.number")
+    def _compute_card_number(self):
+        for account in self:
+            active = account.card_ids.filtered(lambda card: card.state == "active")
+            account.card_number = active[:1].number or False
+
     def write(self, vals):
         self.check_access("write")
         if {"partner_id", "company_id", "balance", "pending_points"} & set(vals):
@@ -95,6 +159,13 @@ class LoyaltyPointsAccount(models.Model):
                 self.env._(
                     "The customer, the company and the balance of a loyalty account "
                     "cannot be changed: book journal entries instead."
+                )
+            )
+        if "card_number" in vals:
+            raise UserError(
+                self.env._(
+                    "A loyalty card number cannot be written directly: issue, block "
+                    "or replace the card instead."
                 )
             )
         return super().write(vals)

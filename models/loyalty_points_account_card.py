@@ -14,34 +14,6 @@ CARD_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 class LoyaltyPointsAccount(models.Model):
     _inherit = "loyalty.points.account"
 
-    card_ids = fields.One2many("loyalty.points.card", "account_id", string="Cards")
-    card_number = fields.Char(
-        compute="_compute_card_number",
-        store=True,
-        index=True,
-        readonly=True,
-        copy=False,
-        help="The number of the customer's active loyalty card. Blocked cards "
-        "stay in the account's card history and never select a customer again.",
-    )
-
-    @api.depends("card_ids.state", "card_ids.number")
-    def _compute_card_number(self):
-        for account in self:
-            active = account.card_ids.filtered(lambda card: card.state == "active")
-            account.card_number = active[:1].number or False
-
-    def write(self, vals):
-        if "card_number" in vals:
-            self.check_access("write")
-            raise UserError(
-                self.env._(
-                    "A loyalty card number cannot be written directly: issue, block "
-                    "or replace the card instead."
-                )
-            )
-        return super().write(vals)
-
     # ------------------------------------------------------------------
     # actions (POS managers: they may write accounts; cashiers only read)
 

@@ -19,14 +19,6 @@ class LoyaltyPointsAccount(models.Model):
 
     _inherit = "loyalty.points.account"
 
-    expiry_warned_date = fields.Date(
-        string="Expiry Warned Until",
-        readonly=True,
-        copy=False,
-        help="The customer was warned about the points expiring up to this day: "
-        "the expiry warning announces only lots expiring later.",
-    )
-
     @api.model
     def _loyalty_points_manager(self, company=None):
         """The user who handles loyalty problems of ``company`` (default: this

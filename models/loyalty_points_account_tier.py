@@ -7,30 +7,6 @@ class LoyaltyPointsAccount(models.Model):
 
     _inherit = "loyalty.points.account"
 
-    tier_id = fields.Many2one(
-        "loyalty.points.tier",
-        readonly=True,
-        index=True,
-        check_company=True,
-    )
-    turnover = fields.Monetary(
-        currency_field="currency_id",
-        readonly=True,
-        help="Paid POS orders net of refunds within the company's tier window.",
-    )
-    visit_count = fields.Integer(
-        string="Visits",
-        readonly=True,
-        help="Paid POS orders within the company's tier window (refunds are not "
-        "visits); counted when some tier asks for visits.",
-    )
-    tier_checked_date = fields.Date(readonly=True, copy=False)
-    previous_pricelist_id = fields.Many2one(
-        "product.pricelist",
-        readonly=True,
-        help="The pricelist chosen for the customer before a tier's discount card replaced it.",
-    )
-
     def _window_totals(self):
         """{account id: (turnover, visits)} over the company's tier window (0
         months: the whole history), from the POS orders booked to the account
@@ -128,7 +104,23 @@ class LoyaltyPointsAccount(models.Model):
                     )
                 )
                 account._apply_tier_pricelist(old_tier)
+                account._record_tier_move(old_tier)
                 account._notify_tier_changed(old_tier)
+
+    def _record_tier_move(self, old_tier):
+        """Record the move of these accounts from ``old_tier`` to their tier,
+        for the tier moves analysis."""
+        self.env["loyalty.points.tier.move"].sudo().create(
+            [
+                {
+                    "account_id": account.id,
+                    "old_tier_id": old_tier.id,
+                    "new_tier_id": account.tier_id.id,
+                }
+                for account in self
+                if account.tier_id != old_tier
+            ]
+        )
 
     def _apply_tier_pricelist(self, old_tier):
         """Give the customer (and its contacts) the new tier's pricelist in this

@@ -1,7 +1,4 @@
 from collections import defaultdict
-from datetime import timedelta
-
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -26,17 +23,6 @@ class LoyaltyPointsEntry(models.Model):
     """
 
     _inherit = "loyalty.points.entry"
-
-    move_id = fields.Many2one(
-        "account.move",
-        string="Journal Entry",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        ondelete="restrict",
-        groups="account.group_account_readonly",
-        help="The accounting entry that booked these points in the liability.",
-    )
 
     # ------------------------------------------------------------------
     # hooks
@@ -253,21 +239,3 @@ class LoyaltyPointsEntry(models.Model):
         )
         move.action_post()
         return move
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    def _loyalty_points_period_end(self, day):
-        """The date of the journal entry of the points movements of ``day``."""
-        self.ensure_one()
-        if self.loyalty_points_accounting_period == "month":
-            return day + relativedelta(day=31)
-        return day
-
-    def _loyalty_points_first_open_date(self):
-        """The first date after the lock dates (Odoo's) of the points journal:
-        movements of a locked period go into the first open one."""
-        self.ensure_one()
-        lock = self._get_user_fiscal_lock_date(self.loyalty_points_accounting_journal_id)
-        return lock + timedelta(days=1)

@@ -49,6 +49,16 @@ class LoyaltyPointsProgram(models.Model):
         help="Their child categories are included.",
     )
     pos_config_ids = fields.Many2many("pos.config", string="Points of Sale", check_company=True)
+    excluded_partner_ids = fields.Many2many(
+        "res.partner",
+        "loyalty_points_program_excluded_partner_rel",
+        "program_id",
+        "partner_id",
+        string="Excluded Customers",
+        check_company=True,
+        help="This program earns nothing for these customers (and their contacts); "
+        "they keep and spend the points they have.",
+    )
     date_from = fields.Date(string="Start Date")
     date_to = fields.Date(string="End Date")
     earn_mode = fields.Selection(EARN_MODES, required=True, default="percent")

@@ -6,20 +6,34 @@ class LoyaltyPointsTier(models.Model):
     _name = "loyalty.points.tier"
     _description = "Loyalty Tier"
     _inherit = ["pos.load.mixin", "loyalty.points.cache.mixin"]
-    _order = "company_id, min_turnover, id"
+    _order = "company_id, sequence, min_turnover, min_visits, id"
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
+    sequence = fields.Integer(
+        default=10,
+        help="Rank of the tier: when a customer reaches several tiers, the last one "
+        "in this order (then by minimum turnover and visits) is given.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
+    # a value, never NULL: the unique constraint compares it
     min_turnover = fields.Monetary(
         string="Minimum Turnover",
         currency_field="currency_id",
+        default=0.0,
         help="Customers whose turnover over the company's tier window reaches this "
         "amount belong to this tier (the highest one they reach).",
+    )
+    min_visits = fields.Integer(
+        string="Minimum Visits",
+        default=0,
+        required=True,
+        help="Paid orders the customer must have made within the company's tier "
+        "window, on top of the minimum turnover (0: visits do not count). For "
+        '"10 visits in 12 months", set 10 here and leave the minimum turnover at 0.',
     )
     earn_multiplier = fields.Float(
         default=1.0, digits=(16, 2), help="Points earned by members are multiplied by this."
@@ -36,8 +50,8 @@ class LoyaltyPointsTier(models.Model):
     _sql_constraints = [
         (
             "min_turnover_uniq",
-            "UNIQUE(company_id, min_turnover)",
-            "Two tiers of a company cannot have the same minimum turnover.",
+            "UNIQUE(company_id, min_turnover, min_visits)",
+            "Two tiers of a company cannot have the same minimum turnover and visits.",
         ),
     ]
 
@@ -61,6 +75,11 @@ class LoyaltyPointsTier(models.Model):
                 raise ValidationError(
                     self.env._("The points multiplier of a tier must be positive.")
                 )
+
+    @api.constrains("min_visits")
+    def _check_min_visits(self):
+        if any(tier.min_visits < 0 for tier in self):
+            raise ValidationError(self.env._("The minimum visits of a tier cannot be negative."))
 
     @api.model
     def _load_pos_data_domain(self, data):

@@ -51,23 +51,29 @@ class PosPaymentMethod(models.Model):
             if vals.get("is_loyalty_points") and not vals.get("journal_id"):
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals.update(self._loyalty_points_journal_vals(company, vals))
-        return super().create(vals_list)
+        methods = super().create(vals_list)
+        methods._loyalty_points_use_liability_account()
+        return methods
 
     def write(self, vals):
-        if "is_loyalty_points" not in vals and "journal_id" not in vals:
-            return super().write(vals)
-        # Points methods left without a journal get the Loyalty Points journal.
-        to_set = self.filtered(
-            lambda method: (
-                vals.get("is_loyalty_points", method.is_loyalty_points)
-                and not vals.get("journal_id", method.journal_id)
+        if "is_loyalty_points" in vals or "journal_id" in vals:
+            # Points methods left without a journal get the Loyalty Points journal.
+            to_set = self.filtered(
+                lambda method: (
+                    vals.get("is_loyalty_points", method.is_loyalty_points)
+                    and not vals.get("journal_id", method.journal_id)
+                )
             )
-        )
-        res = True
-        for company, methods in to_set.grouped("company_id").items():
-            journal_vals = self._loyalty_points_journal_vals(company or self.env.company, vals)
-            res = super(PosPaymentMethod, methods).write({**vals, **journal_vals}) and res
-        return super(PosPaymentMethod, self - to_set).write(vals) and res
+            res = True
+            for company, methods in to_set.grouped("company_id").items():
+                journal_vals = self._loyalty_points_journal_vals(company or self.env.company, vals)
+                res = super(PosPaymentMethod, methods).write({**vals, **journal_vals}) and res
+            res = super(PosPaymentMethod, self - to_set).write(vals) and res
+        else:
+            res = super().write(vals)
+        if {"is_loyalty_points", "outstanding_account_id", "journal_id"} & set(vals):
+            self._loyalty_points_use_liability_account()
+        return res
 
     @api.model
     def _load_pos_data_fields(self, config_id):
@@ -148,3 +154,15 @@ class PosPaymentMethod(models.Model):
         return next(
             code for code in ("LPTS", *(f"LPT{n}" for n in range(1, 100))) if code not in used
         )
+
+    def _loyalty_points_use_liability_account(self):
+        """With points liability accounting, points payments settle against the
+        liability: the points methods' outstanding account is the company's
+        liability account, whatever was chosen before."""
+        for company, methods in self.filtered("is_loyalty_points").grouped("company_id").items():
+            company = company.sudo()
+            liability = company.loyalty_points_liability_account_id
+            if company.loyalty_points_liability_accounting:
+                methods.filtered(lambda m, acc=liability: m.outstanding_account_id != acc).write(
+                    {"outstanding_account_id": liability.id}
+                )

@@ -47,6 +47,51 @@ class ResCompany(models.Model):
     loyalty_points_sms_expiring = fields.Boolean(string="SMS before Points Expire")
     loyalty_points_sms_tier = fields.Boolean(string="SMS on Tier Change")
 
+    loyalty_points_welcome_points = fields.Float(
+        string="Welcome Bonus (points)",
+        digits=(16, 2),
+        help="Points given on a customer's first paid order in the company (0: none). "
+        "A full refund of that order takes them back.",
+    )
+    loyalty_points_referral_points = fields.Float(
+        string="Referral Bonus for the Referrer (points)",
+        digits=(16, 2),
+        help="Points given to the customer who referred a new customer, when the new "
+        "customer's first paid order reaches the minimum amount (0: none).",
+    )
+    loyalty_points_referral_new_points = fields.Float(
+        string="Referral Bonus for the New Customer (points)",
+        digits=(16, 2),
+        help="Points given to a referred customer on a first paid order that reaches "
+        "the minimum amount (0: none).",
+    )
+    loyalty_points_referral_min_amount = fields.Monetary(
+        string="Referral Minimum Amount",
+        currency_field="currency_id",
+        help="The referred customer's first paid order must reach this amount (as "
+        "the server values its lines) for the referral bonuses.",
+    )
+
+    loyalty_points_birthday_points = fields.Float(
+        string="Birthday Bonus (points)",
+        digits=(16, 2),
+        help="Points given once a year on the customer's birthday (0: none).",
+    )
+    loyalty_points_sms_birthday = fields.Boolean(string="SMS on the Birthday Bonus")
+    loyalty_points_pending_days = fields.Integer(
+        string="Pending Days",
+        help="Points earned on a sale become spendable only this many days later (the "
+        "return window); until then they are pending, and a refund cancels them "
+        "(0: spendable at once).",
+    )
+
+    loyalty_points_card_prefix = fields.Char(
+        string="Loyalty Card Prefix",
+        default="29",
+        help="First digits of the generated loyalty card numbers (EAN-13). Use a "
+        "company-internal range (20-29) that your products' barcodes do not use.",
+    )
+
     @api.constrains(
         "loyalty_points_value",
         "loyalty_points_max_redeem_share",
@@ -76,9 +121,51 @@ class ResCompany(models.Model):
                     self.env._("Loyalty windows, warning days and validity cannot be negative.")
                 )
 
+    @api.constrains(
+        "loyalty_points_welcome_points",
+        "loyalty_points_referral_points",
+        "loyalty_points_referral_new_points",
+        "loyalty_points_referral_min_amount",
+        "loyalty_points_birthday_points",
+        "loyalty_points_pending_days",
+    )
+    def _check_loyalty_points_bonuses(self):
+        for company in self:
+            if (
+                min(
+                    company.loyalty_points_welcome_points,
+                    company.loyalty_points_referral_points,
+                    company.loyalty_points_referral_new_points,
+                    company.loyalty_points_referral_min_amount,
+                    company.loyalty_points_birthday_points,
+                    company.loyalty_points_pending_days,
+                )
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Loyalty bonuses, the referral minimum and the pending days "
+                        "cannot be negative."
+                    )
+                )
+
+    @api.constrains("loyalty_points_card_prefix")
+    def _check_loyalty_points_card_prefix(self):
+        for company in self:
+            prefix = company.loyalty_points_card_prefix or ""
+            if prefix and not (prefix.isdigit() and len(prefix) <= 6):
+                raise ValidationError(self.env._("The loyalty card prefix must be 1 to 6 digits."))
+
     def _loyalty_points_default_expiry(self, day):
         """Expiry date of points added on ``day`` by hand, or False (never)."""
         self.ensure_one()
         if not self.loyalty_points_validity_days:
             return False
         return fields.Date.add(day, days=self.loyalty_points_validity_days)
+
+    def _loyalty_points_available_date(self, day):
+        """The day points earned by a sale of ``day`` become spendable, or False
+        when this company makes them spendable at once."""
+        self.ensure_one()
+        days = self.loyalty_points_pending_days
+        return fields.Date.add(day, days=days) if days > 0 else False

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -423,3 +427,17 @@ class ResCompany(models.Model):
                 "causes": causes,
             }
         return result
+
+    def _loyalty_points_period_end(self, day):
+        """The date of the journal entry of the points movements of ``day``."""
+        self.ensure_one()
+        if self.loyalty_points_accounting_period == "month":
+            return day + relativedelta(day=31)
+        return day
+
+    def _loyalty_points_first_open_date(self):
+        """The first date after the lock dates (Odoo's) of the points journal:
+        movements of a locked period go into the first open one."""
+        self.ensure_one()
+        lock = self._get_user_fiscal_lock_date(self.loyalty_points_accounting_journal_id)
+        return lock + timedelta(days=1)

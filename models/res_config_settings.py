@@ -1,5 +1,7 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
+from .loyalty_points_account_birthday import SMS_TEMPLATE_BIRTHDAY
 from .loyalty_points_account_notify import (
     SMS_TEMPLATE_EARNED,
     SMS_TEMPLATE_EXPIRING,
@@ -46,6 +48,52 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.loyalty_points_sms_tier", readonly=False
     )
 
+    loyalty_points_welcome_points = fields.Float(
+        related="company_id.loyalty_points_welcome_points", readonly=False
+    )
+    loyalty_points_referral_points = fields.Float(
+        related="company_id.loyalty_points_referral_points", readonly=False
+    )
+    loyalty_points_referral_new_points = fields.Float(
+        related="company_id.loyalty_points_referral_new_points", readonly=False
+    )
+    loyalty_points_referral_min_amount = fields.Monetary(
+        related="company_id.loyalty_points_referral_min_amount", readonly=False
+    )
+    loyalty_points_birthday_points = fields.Float(
+        related="company_id.loyalty_points_birthday_points", readonly=False
+    )
+    loyalty_points_sms_birthday = fields.Boolean(
+        related="company_id.loyalty_points_sms_birthday", readonly=False
+    )
+    loyalty_points_pending_days = fields.Integer(
+        related="company_id.loyalty_points_pending_days", readonly=False
+    )
+    loyalty_points_card_prefix = fields.Char(
+        related="company_id.loyalty_points_card_prefix", readonly=False
+    )
+    loyalty_points_report_user_ids = fields.Many2many(
+        related="company_id.loyalty_points_report_user_ids", readonly=False
+    )
+    loyalty_points_liability_accounting = fields.Boolean(
+        related="company_id.loyalty_points_liability_accounting", readonly=False
+    )
+    loyalty_points_liability_account_id = fields.Many2one(
+        related="company_id.loyalty_points_liability_account_id", readonly=False
+    )
+    loyalty_points_issue_account_id = fields.Many2one(
+        related="company_id.loyalty_points_issue_account_id", readonly=False
+    )
+    loyalty_points_breakage_account_id = fields.Many2one(
+        related="company_id.loyalty_points_breakage_account_id", readonly=False
+    )
+    loyalty_points_accounting_journal_id = fields.Many2one(
+        related="company_id.loyalty_points_accounting_journal_id", readonly=False
+    )
+    loyalty_points_accounting_period = fields.Selection(
+        related="company_id.loyalty_points_accounting_period", readonly=False
+    )
+
     def action_open_loyalty_points_sms_template(self):
         """Open the loyalty SMS template of the button (its context names it),
         or the list of the loyalty SMS templates if it was deleted."""
@@ -64,4 +112,100 @@ class ResConfigSettings(models.TransientModel):
             "views": [(False, "list"), (False, "form")],
             "domain": [("model", "=", "loyalty.points.account")],
             "context": {"default_model": "loyalty.points.account"},
+        }
+
+    def action_open_loyalty_points_sms_birthday(self):
+        """Open the birthday SMS template, or the list of the loyalty SMS
+        templates if it was deleted."""
+        template = self.env.ref(SMS_TEMPLATE_BIRTHDAY, raise_if_not_found=False)
+        if not template:
+            return self.with_context(
+                loyalty_points_sms_template=False
+            ).action_open_loyalty_points_sms_template()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sms.template",
+            "target": "current",
+            "res_id": template.id,
+            "views": [(False, "form")],
+        }
+
+    def action_loyalty_points_report_send_now(self):
+        """Send the previous month's loyalty report now, to test the
+        recipients; the monthly job still sends its own."""
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(self.env._("Only Point of Sale managers can send loyalty reports."))
+        company = self.company_id
+        date_from, _date_to = company._loyalty_points_report_period()
+        company._loyalty_points_send_report(date_from)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("The loyalty report is on its way."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _loyalty_points_check_accountant(self):
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(
+                self.env._("Only accounting managers can post or check the points liability.")
+            )
+
+    def action_loyalty_points_post_liability(self):
+        """Run the posting job now (in the background)."""
+        self._loyalty_points_check_accountant()
+        self.env.ref("loyalty_points.ir_cron_post_liability").sudo()._trigger()
+        return self._loyalty_points_notify(
+            self.env._("The points movements will be posted in a moment."), "info"
+        )
+
+    def action_loyalty_points_reconcile(self):
+        """Compare the liability account with the outstanding points."""
+        self._loyalty_points_check_accountant()
+        company = self.company_id
+        check = company._loyalty_points_reconcile()[company]
+        currency = company.currency_id
+        if currency.is_zero(check["difference"]) and not check["causes"]:
+            return self._loyalty_points_notify(
+                self.env._(
+                    "The points liability ties out: %(amount)s.",
+                    amount=currency.format(check["balance"]),
+                ),
+                "success",
+            )
+        labels = {
+            "unposted": self.env._("entries not posted yet"),
+            "open_session": self.env._("points payments of POS sessions not closed yet"),
+            "manual": self.env._("journal items entered by hand on the account"),
+            "other": self.env._("rounding or a point value changed before a session closed"),
+        }
+        causes = "; ".join(
+            self.env._(
+                "%(cause)s: %(amount)s",
+                cause=labels.get(cause["cause"], cause["cause"]),
+                amount=currency.format(cause["amount"]),
+            )
+            for cause in check["causes"]
+        )
+        return self._loyalty_points_notify(
+            self.env._(
+                "Liability %(balance)s, outstanding points %(expected)s, difference "
+                "%(difference)s. Causes: %(causes)s",
+                balance=currency.format(check["balance"]),
+                expected=currency.format(check["expected"]),
+                difference=currency.format(check["difference"]),
+                causes=causes,
+            ),
+            "warning",
+        )
+
+    def _loyalty_points_notify(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": kind, "sticky": kind == "warning"},
         }

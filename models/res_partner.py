@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import float_round, formatLang
 
 from ..tools import POINTS_DIGITS, smallest_payment
@@ -33,6 +34,33 @@ class ResPartner(models.Model):
         "expiring, tier changes).",
     )
 
+    loyalty_points_excluded = fields.Boolean(
+        string="Excluded from Loyalty Earning",
+        groups="point_of_sale.group_pos_manager",
+        help="Staff, wholesale accounts: the customer earns no points and no bonus "
+        "in any program, but keeps and spends the points already earned.",
+    )
+
+    loyalty_points_birthday = fields.Date(
+        string="Birthday",
+        help="Only the day and the month count (any year will do when it is unknown): "
+        "the customer gets the company's birthday bonus on that day, once a year.",
+    )
+    loyalty_points_referrer_id = fields.Many2one(
+        "res.partner",
+        string="Referred by",
+        index="btree_not_null",
+        help="The customer who brought this one. When this customer's first paid "
+        "order reaches the company's minimum amount, both get the referral bonus, once.",
+    )
+
+    loyalty_points_card_number = fields.Char(
+        string="Loyalty Card",
+        compute="_compute_loyalty_points_card_number",
+        search="_search_loyalty_points_card_number",
+        help="The active loyalty card of the customer in the current company.",
+    )
+
     @api.depends_context("company")
     @api.depends(
         "commercial_partner_id.loyalty_points_account_ids.balance",
@@ -53,6 +81,54 @@ class ResPartner(models.Model):
             partner.loyalty_points_pending = account.pending_points if account else 0.0
             partner.loyalty_tier_id = account.tier_id if account else False
 
+    @api.depends_context("company")
+    def _compute_loyalty_points_card_number(self):
+        accounts = (
+            self.env["loyalty.points.account"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("card_number", "!=", False),
+                ],
+                ["partner_id", "card_number"],
+            )
+        )
+        numbers = {account.partner_id.id: account.card_number for account in accounts}
+        for partner in self:
+            partner.loyalty_points_card_number = numbers.get(partner.commercial_partner_id.id)
+
+    def _search_loyalty_points_card_number(self, operator, value):
+        """Customers whose active card in the current company has the number
+        ``value`` (exact match only: a card number is never guessed)."""
+        if operator not in ("=", "ilike", "=ilike") or not isinstance(value, str):
+            return [("id", "=", False)]
+        card = self.env["loyalty.points.account"]._loyalty_points_find_card(
+            value.rstrip("%"), self.env.company
+        )
+        if not card or card.state != "active":
+            return [("id", "=", False)]
+        return [("id", "=", card.account_id.partner_id.id)]
+
+    @api.constrains("loyalty_points_referrer_id")
+    def _check_loyalty_points_referrer(self):
+        for partner in self.filtered("loyalty_points_referrer_id"):
+            seen = {partner.commercial_partner_id}
+            referrer = partner.loyalty_points_referrer_id.commercial_partner_id
+            while referrer:
+                if referrer in seen:
+                    raise ValidationError(
+                        self.env._(
+                            "%(partner)s cannot be referred by %(referrer)s: a customer "
+                            "cannot refer themselves, directly or through others.",
+                            partner=partner.display_name,
+                            referrer=partner.loyalty_points_referrer_id.display_name,
+                        )
+                    )
+                seen.add(referrer)
+                referrer = referrer.loyalty_points_referrer_id.commercial_partner_id
+
     def _loyalty_points_account(self):
         """The loyalty account of this customer in the current company, if any."""
         self.ensure_one()
@@ -63,6 +139,28 @@ class ResPartner(models.Model):
             ],
             limit=1,
         )
+
+    def _loyalty_points_is_excluded(self):
+        """Whether this customer (through its commercial partner) earns nothing."""
+        self.ensure_one()
+        return self.sudo().commercial_partner_id.loyalty_points_excluded
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        # The balance and tier in the till's customer list, computed for all
+        # the loaded customers at once (see _compute_loyalty_points).
+        return [
+            *super()._load_pos_data_fields(config_id),
+            "loyalty_points_balance",
+            "loyalty_points_pending",
+            "loyalty_tier_id",
+        ]
+
+    @api.model
+    def _load_pos_data(self, data):
+        # The figures of the till's company, whatever company the user is in.
+        config = self.env["pos.config"].browse(data["pos.config"]["data"][0]["id"])
+        return super(ResPartner, self.with_company(config.company_id))._load_pos_data(data)
 
     def action_open_loyalty_points_entries(self):
         self.ensure_one()
@@ -159,3 +257,26 @@ class ResPartner(models.Model):
         if refusal:
             info.update(ok=False, message=refusal)
         return info
+
+    @api.model
+    def loyalty_points_partner_by_card(self, config_id, number):
+        """The customer of the loyalty card ``number`` scanned or typed at the
+        till of ``config_id``: only active cards of the till's company match.
+
+        :return: {"partner_id": id or False, "message": why nobody, or False}
+        """
+        config = self.env["pos.config"].browse(config_id)
+        config.check_access("read")
+        company = config.company_id
+        number = (number or "").strip()
+        card = self.env["loyalty.points.account"]._loyalty_points_find_card(number, company)
+        if not card:
+            message = self.env._("Unknown loyalty card %(number)s.", number=number)
+        elif card.state != "active":
+            message = self.env._(
+                "The loyalty card %(number)s is blocked: ask the customer for the new card.",
+                number=number,
+            )
+        else:
+            return {"partner_id": card.account_id.partner_id.id, "blocked": False, "message": False}
+        return {"partner_id": False, "blocked": bool(card), "message": message}
