@@ -41,8 +41,6 @@
         "views/digest_digest_views.xml",
         "report/loyalty_points_rollforward_report.xml",
         "data/ir_cron_report_data.xml",
-        "views/res_config_settings_report_views.xml",
-        "views/res_config_settings_accounting_views.xml",
         "security/loyalty_points_card_security.xml",
         "data/barcode_rule_data.xml",
         "wizards/loyalty_points_card_issue_views.xml",
