@@ -36,7 +36,6 @@
         # views
         "views/digest_digest_views.xml",
         "views/loyalty_points_account_views.xml",
-        "views/loyalty_points_account_report_views.xml",
         "views/loyalty_points_card_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_program_views.xml",
@@ -47,8 +46,6 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
-        "views/loyalty_points_bonus_views.xml",
-        "views/loyalty_points_pending_views.xml",
         # reports
         "report/loyalty_points_aging_report_views.xml",
         "report/loyalty_points_analysis_views.xml",
