@@ -24,7 +24,7 @@ class TestPosQueries(LoyaltyPointsPosCommon):
 
     def _history(self, partner, size):
         account = self.Account._get_or_create(partner, self.company)
-        self.env["loyalty.points.entry"].sudo().create(
+        self.env["loyalty.points.entry"]._post(
             [
                 {
                     "account_id": account.id,
