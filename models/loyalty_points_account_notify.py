@@ -1,6 +1,8 @@
 import logging
 from collections import Counter
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -41,12 +43,13 @@ class LoyaltyPointsAccount(models.Model):
 
     def _notify_overdraft(self, pos_order, balance_before):
         """An order took more points than the account had (a race between
-        tills, or a refund of spent points): a manager gets an activity."""
+        tills, or a refund of spent points): a manager gets a to-do."""
         self.ensure_one()
-        self.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Loyalty points overdrawn"),
-            note=self.env._(
+        self._loyalty_points_alert(
+            self,
+            self.company_id,
+            self.env._("Loyalty points overdrawn"),
+            self.env._(
                 "Order %(order)s left %(partner)s with %(balance)s points (%(before)s "
                 "before). Later earnings pay the shortfall back first.",
                 order=pos_order.name,
@@ -54,20 +57,30 @@ class LoyaltyPointsAccount(models.Model):
                 balance=self.balance,
                 before=balance_before,
             ),
-            user_id=self._loyalty_points_manager().id,
         )
 
     @api.model
     def _loyalty_points_alert(self, target, company, summary, note):
-        """A to-do for a manager of ``company`` on ``target`` (an account, or
-        a POS session when there is no customer). Never blocks a sale."""
+        """A to-do for a manager of ``company`` on ``target`` (an account, or a
+        POS session when there is no customer), about the cause ``summary``.
+        One open to-do per target and cause: while it is open, a new alert of
+        the same cause adds its ``note`` to it, so a misconfigured till cannot
+        bury the manager under to-dos. Never blocks a sale."""
         with never_block(self.env.cr, f"loyalty alert on {target}"):
-            target.sudo().activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=note,
-                user_id=self._loyalty_points_manager(company).id,
-            )
+            todo = self.env.ref("mail.mail_activity_data_todo")
+            target = target.sudo()
+            open_todo = target.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == todo and activity.summary == summary
+            )[:1]
+            if open_todo:
+                open_todo.note = Markup("%s<p>%s</p>") % (open_todo.note or "", note)
+            else:
+                target.activity_schedule(
+                    activity_type_id=todo.id,
+                    summary=summary,
+                    note=note,
+                    user_id=self._loyalty_points_manager(company).id,
+                )
 
     @api.model
     def _notify_booking_failed(self, pos_order, error):
