@@ -513,8 +513,7 @@ class LoyaltyPointsEntry(models.Model):
                 if shortfall:
                     debts.append([entry.id, shortfall])
                     balance_deltas[account.id] -= shortfall
-        self._create_allocations(allocations)
-        self._set_remaining(remaining)
+        self._store_allocations(allocations, remaining)
         self.env["loyalty.points.account"]._add_to_balance(balance_deltas, pending_deltas)
 
     @api.model
@@ -530,17 +529,6 @@ class LoyaltyPointsEntry(models.Model):
                 debt[1] = round_points(debt[1] - taken)
                 left = round_points(left - taken)
         return left
-
-    @api.model
-    def _create_allocations(self, allocations):
-        """Create the allocations [(debit id, lot id, points)]."""
-        if allocations:
-            self.env["loyalty.points.allocation"].sudo().create(
-                [
-                    {"debit_entry_id": debit, "credit_entry_id": credit, "points": points}
-                    for debit, credit, points in allocations
-                ]
-            )
 
     def _reversible_points(self):
         """{entry: points of it not reversed yet} (> 0), from the journal."""
@@ -607,25 +595,44 @@ class LoyaltyPointsEntry(models.Model):
             more += extra
         return plan + more, round_points(shortfall)
 
-    def _set_remaining(self, remaining):
-        """Store the ``remaining`` of lots ({entry id: points}), bypassing write():
-        this bookkeeping is the only change a posted entry ever gets."""
-        if not remaining:
+    @api.model
+    def _store_allocations(self, allocations, remaining):
+        """Insert the allocations [(debit id, lot id, points)] and store the
+        ``remaining`` of the lots they change ({entry id: points}), in one
+        statement, bypassing write(): this bookkeeping is the only change a
+        posted entry ever gets."""
+        if not allocations and not remaining:
             return
         self.flush_model(["remaining"])
         self.env.cr.execute(
             SQL(
                 """
+                WITH allocated AS (
+                    INSERT INTO loyalty_points_allocation (debit_entry_id, credit_entry_id, points)
+                    SELECT * FROM unnest(%(debits)s::int[], %(credits)s::int[],
+                                         %(points)s::numeric[])
+                )
                 UPDATE loyalty_points_entry AS entry
                    SET remaining = lot.remaining
-                  FROM (SELECT unnest(%(ids)s) AS id,
+                  FROM (SELECT unnest(%(ids)s::int[]) AS id,
                                unnest(%(remaining)s::numeric[]) AS remaining) AS lot
                  WHERE entry.id = lot.id AND entry.remaining IS DISTINCT FROM lot.remaining
                 """,
+                debits=[debit for debit, _credit, _points in allocations],
+                credits=[credit for _debit, credit, _points in allocations],
+                points=[points for _debit, _credit, points in allocations],
                 ids=list(remaining),
                 remaining=list(remaining.values()),
             )
         )
+        if allocations:
+            self.env["loyalty.points.allocation"].invalidate_model()
+            self.browse({row[0] for row in allocations}).invalidate_recordset(
+                ["debit_allocation_ids"]
+            )
+            self.browse({row[1] for row in allocations}).invalidate_recordset(
+                ["credit_allocation_ids"]
+            )
         self.browse(remaining).invalidate_recordset(["remaining"])
 
     # ------------------------------------------------------------------

@@ -226,5 +226,4 @@ class LoyaltyPointsEntry(models.Model):
             debts = account._uncovered_debits()
             for lot_id, _expiry, left in sorted(lots[account.id], key=lot_order_key):
                 remaining[lot_id] = self._pay_debts(debts, lot_id, left, allocations)
-        self._create_allocations(allocations)
-        self._set_remaining(remaining)
+        self._store_allocations(allocations, remaining)
