@@ -3,8 +3,9 @@ from . import loyalty_points_account
 from . import loyalty_points_account_tier
 from . import loyalty_points_account_notify
 from . import loyalty_points_account_card
-from . import loyalty_points_account_birthday
+from . import loyalty_points_account_bonus
 from . import loyalty_points_entry
+from . import loyalty_points_entry_jobs
 from . import loyalty_points_entry_accounting
 from . import loyalty_points_allocation
 from . import loyalty_points_program
@@ -19,6 +20,7 @@ from . import res_partner
 from . import pos_payment_method
 from . import pos_session
 from . import pos_order
+from . import pos_order_refund
 from . import pos_order_line
 from . import product_template
 from . import product_category

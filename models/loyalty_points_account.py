@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.points import POINTS_DIGITS
+from ..tools import POINTS_DIGITS, check_protected_fields
 
 
 class LoyaltyPointsAccount(models.Model):
@@ -12,6 +12,20 @@ class LoyaltyPointsAccount(models.Model):
     _order = "id desc"
     _rec_name = "partner_id"
     _check_company_auto = True
+    # Fields only the ledger writes (tools.guard.check_protected_fields).
+    _loyalty_points_protected_fields = (
+        "partner_id",
+        "company_id",
+        "balance",
+        "pending_points",
+        "tier_id",
+        "turnover",
+        "visit_count",
+        "tier_checked_date",
+        "previous_pricelist_id",
+        "card_number",
+        "expiry_warned_date",
+    )
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -70,8 +84,8 @@ class LoyaltyPointsAccount(models.Model):
     visit_count = fields.Integer(
         string="Visits",
         readonly=True,
-        help="Paid POS orders within the company's tier window (refunds are not "
-        "visits); counted when some tier asks for visits.",
+        help="Paid POS orders within the company's tier window (refunds, and orders "
+        "refunded in full, are not visits); counted when some tier asks for visits.",
     )
     tier_checked_date = fields.Date(readonly=True, copy=False)
     previous_pricelist_id = fields.Many2one(
@@ -154,21 +168,23 @@ class LoyaltyPointsAccount(models.Model):
 
     def write(self, vals):
         self.check_access("write")
-        if {"partner_id", "company_id", "balance", "pending_points"} & set(vals):
-            raise UserError(
-                self.env._(
-                    "The customer, the company and the balance of a loyalty account "
-                    "cannot be changed: book journal entries instead."
-                )
-            )
-        if "card_number" in vals:
-            raise UserError(
+        check_protected_fields(self, [vals])
+        return super().write(vals)
+
+    def _loyalty_points_protected_error(self, fields):
+        if "card_number" in fields:
+            return UserError(
                 self.env._(
                     "A loyalty card number cannot be written directly: issue, block "
                     "or replace the card instead."
                 )
             )
-        return super().write(vals)
+        return UserError(
+            self.env._(
+                "The customer, the company, the balance, the tier and the turnover of a "
+                "loyalty account are kept by the ledger: book journal entries instead."
+            )
+        )
 
     def action_open_entries(self):
         self.ensure_one()
@@ -316,22 +332,19 @@ class LoyaltyPointsAccount(models.Model):
             return
         self.env.cr.execute(
             SQL(
-                """
-                UPDATE loyalty_points_account AS account
-                   SET balance = account.balance + delta.points,
-                       pending_points = COALESCE(account.pending_points, 0) + delta.pending,
-                       write_uid = %(uid)s,
-                       write_date = NOW() AT TIME ZONE 'UTC'
-                  FROM (SELECT unnest(%(ids)s) AS id,
+                "%s RETURNING account.id, account.balance, account.pending_points",
+                self._add_to_balance_sql(
+                    SQL(
+                        """
+                        SELECT unnest(%(ids)s) AS id,
                                unnest(%(points)s::numeric[]) AS points,
-                               unnest(%(pending)s::numeric[]) AS pending) AS delta
-                 WHERE account.id = delta.id
-             RETURNING account.id, account.balance, account.pending_points
-                """,
-                uid=self.env.uid,
-                ids=ids,
-                points=[deltas.get(account_id, 0.0) for account_id in ids],
-                pending=[pending_deltas.get(account_id, 0.0) for account_id in ids],
+                               unnest(%(pending)s::numeric[]) AS pending
+                        """,
+                        ids=ids,
+                        points=[deltas.get(account_id, 0.0) for account_id in ids],
+                        pending=[pending_deltas.get(account_id, 0.0) for account_id in ids],
+                    )
+                ),
             )
         )
         rows = self.env.cr.fetchall()
@@ -340,6 +353,26 @@ class LoyaltyPointsAccount(models.Model):
             self.browse(row[0] for row in rows),
             self._fields["pending_points"],
             [float(row[2]) for row in rows],
+        )
+
+    @api.model
+    def _add_to_balance_sql(self, deltas):
+        """The one statement that changes stored balances: it adds ``deltas``
+        (an SQL query of rows ``id, points, pending``) to the balances and
+        pending points of those accounts. The bookings of ``_book`` and the
+        expiry and release jobs run it, the jobs inside their own statement."""
+        return SQL(
+            """
+            UPDATE loyalty_points_account AS account
+               SET balance = account.balance + delta.points,
+                   pending_points = COALESCE(account.pending_points, 0) + delta.pending,
+                   write_uid = %(uid)s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM (%(deltas)s) AS delta
+             WHERE account.id = delta.id
+            """,
+            uid=self.env.uid,
+            deltas=deltas,
         )
 
     def _open_lots(self, exclude_ids=()):

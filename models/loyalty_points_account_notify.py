@@ -1,10 +1,12 @@
 import logging
 from collections import Counter
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import never_block
+from ..tools import ledger_context, never_block, points_paid
 from ..tools.phone import mobile_e164
 
 _logger = logging.getLogger(__name__)
@@ -41,12 +43,13 @@ class LoyaltyPointsAccount(models.Model):
 
     def _notify_overdraft(self, pos_order, balance_before):
         """An order took more points than the account had (a race between
-        tills, or a refund of spent points): a manager gets an activity."""
+        tills, or a refund of spent points): a manager gets a to-do."""
         self.ensure_one()
-        self.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Loyalty points overdrawn"),
-            note=self.env._(
+        self._loyalty_points_alert(
+            self,
+            self.company_id,
+            self.env._("Loyalty points overdrawn"),
+            self.env._(
                 "Order %(order)s left %(partner)s with %(balance)s points (%(before)s "
                 "before). Later earnings pay the shortfall back first.",
                 order=pos_order.name,
@@ -54,8 +57,102 @@ class LoyaltyPointsAccount(models.Model):
                 balance=self.balance,
                 before=balance_before,
             ),
-            user_id=self._loyalty_points_manager().id,
         )
+
+    @api.model
+    def _loyalty_points_alert(self, target, company, summary, note):
+        """A to-do for a manager of ``company`` on ``target`` (an account, or a
+        POS session when there is no customer), about the cause ``summary``.
+        One open to-do per target and cause: while it is open, a new alert of
+        the same cause adds its ``note`` to it, so a misconfigured till cannot
+        bury the manager under to-dos. Never blocks a sale."""
+        with never_block(self.env.cr, f"loyalty alert on {target}"):
+            todo = self.env.ref("mail.mail_activity_data_todo")
+            target = target.sudo()
+            open_todo = target.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == todo and activity.summary == summary
+            )[:1]
+            if open_todo:
+                open_todo.note = Markup("%s<p>%s</p>") % (open_todo.note or "", note)
+            else:
+                target.activity_schedule(
+                    activity_type_id=todo.id,
+                    summary=summary,
+                    note=note,
+                    user_id=self._loyalty_points_manager(company).id,
+                )
+
+    @api.model
+    def _notify_booking_failed(self, pos_order, error):
+        """The points of ``pos_order`` could not be booked: the sale stands,
+        a manager books them by hand."""
+        self._loyalty_points_alert(
+            pos_order.session_id,
+            pos_order.session_id.config_id.company_id or pos_order.company_id,
+            self.env._("Loyalty points not booked"),
+            self.env._(
+                "The loyalty points of order %(order)s could not be booked "
+                "(%(error)s). The sale is recorded; book the points by hand.",
+                order=pos_order.name,
+                error=error,
+            ),
+        )
+
+    @api.model
+    def _notify_points_payment(self, pos_order, account, paid, sale_total, balance_before):
+        """Points payments the till should have refused (``paid``, in the
+        company currency, on an order that sold for ``sale_total``) are
+        recorded all the same (a sale is never lost), and a manager is told
+        which case it was: no customer, beyond the balance the account had
+        (``balance_before``), or beyond the company's share."""
+        company = pos_order.session_id.config_id.company_id or pos_order.company_id
+        value = company.currency_id
+        if not account:
+            self._loyalty_points_alert(
+                pos_order.session_id,
+                company,
+                self.env._("Points payment without a customer"),
+                self.env._(
+                    "Order %(order)s was paid %(amount)s with loyalty points but has no "
+                    "customer: no account was charged.",
+                    order=pos_order.name,
+                    amount=value.round(paid),
+                ),
+            )
+            return
+        points = points_paid(paid, company.loyalty_points_value)
+        share = company.loyalty_points_max_redeem_share
+        total = max(sale_total, 0.0)
+        if points > max(balance_before, 0.0):
+            self._loyalty_points_alert(
+                account,
+                company,
+                self.env._("Points payment beyond the balance"),
+                self.env._(
+                    "Order %(order)s paid %(points)s points but %(partner)s had %(balance)s: "
+                    "the account is overdrawn. Either two tills spent the same points at "
+                    "once, or the till skipped the balance check. Later earnings pay the "
+                    "shortfall back first.",
+                    order=pos_order.name,
+                    points=points,
+                    partner=account.partner_id.display_name,
+                    balance=balance_before,
+                ),
+            )
+        elif value.compare_amounts(paid, total * share / 100.0) > 0:
+            self._loyalty_points_alert(
+                account,
+                company,
+                self.env._("Points payment beyond the allowed share"),
+                self.env._(
+                    "Order %(order)s paid %(amount)s of %(total)s with points, more than "
+                    "the %(share)s %% allowed: the till skipped the check.",
+                    order=pos_order.name,
+                    amount=value.round(paid),
+                    total=value.round(total),
+                    share=share,
+                ),
+            )
 
     def _notify_points_earned(self, pos_order, points):
         """Queue the "points earned" SMS of ``pos_order`` (never sent in the sync)."""
@@ -102,7 +199,7 @@ class LoyaltyPointsAccount(models.Model):
             },
         )
         for last_date, warned in accounts.grouped(lambda a: rows[a.id][2]).items():
-            warned.write({"expiry_warned_date": last_date})
+            warned.with_context(**ledger_context()).write({"expiry_warned_date": last_date})
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) AS due", due))
         left = self.env.cr.fetchone()[0]

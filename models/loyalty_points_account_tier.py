@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, format_amount
 
+from ..tools import ledger_context
+
 
 class LoyaltyPointsAccount(models.Model):
     """Tiers and turnover of loyalty accounts."""
@@ -15,7 +17,12 @@ class LoyaltyPointsAccount(models.Model):
         turnover is their sum, refunds taken off; the visits count the orders
         that added to it. One query per company."""
         self.env["pos.order"].flush_model(
-            ["loyalty_points_account_id", "loyalty_points_amount", "loyalty_points_date"]
+            [
+                "loyalty_points_account_id",
+                "loyalty_points_amount",
+                "loyalty_points_date",
+                "loyalty_points_refunded",
+            ]
         )
         totals = dict.fromkeys(self.ids, (0.0, 0))
         today = fields.Date.context_today(self)
@@ -27,7 +34,8 @@ class LoyaltyPointsAccount(models.Model):
                     """
                     SELECT loyalty_points_account_id,
                            COALESCE(SUM(loyalty_points_amount), 0),
-                           COUNT(*) FILTER (WHERE loyalty_points_amount > 0)
+                           COUNT(*) FILTER (WHERE loyalty_points_amount > 0
+                                              AND NOT COALESCE(loyalty_points_refunded, FALSE))
                       FROM pos_order
                      WHERE loyalty_points_account_id IN %(accounts)s
                        AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)
@@ -42,6 +50,20 @@ class LoyaltyPointsAccount(models.Model):
                 for account_id, turnover, visits in self.env.cr.fetchall()
             )
         return totals
+
+    def _add_sale_to_tier(self, day, amount):
+        """A sale (or a refund, negative) of ``amount`` on ``day`` was just
+        booked to this account and is not written yet: add it to the
+        turnover and the visits, and move the tier. Nothing when the sale is
+        outside the tier window."""
+        self.ensure_one()
+        if not self._in_tier_window(day):
+            return
+        visits = None
+        if self.env["loyalty.points.tier"]._tier_needs_visits(self.company_id):
+            visits = self._compute_visits()
+            visits[self.id] += int(amount > 0)
+        self._update_tiers({self.id: self.turnover + amount}, visits)
 
     def _compute_turnovers(self):
         """{account id: turnover} (see :meth:`_window_totals`)."""
@@ -79,7 +101,7 @@ class LoyaltyPointsAccount(models.Model):
                 visits = {account.id: totals[account.id][1] for account in counted}
         if visits is None:
             visits = counted._compute_visits()
-        for account in self:
+        for account in self.with_context(**ledger_context()):
             turnover = turnovers.get(account.id, 0.0)
             visit_count = visits.get(account.id)  # None: no tier asks for visits
             tier = Tier._tier_for_turnover(account.company_id, turnover, visit_count or 0)
@@ -156,7 +178,7 @@ class LoyaltyPointsAccount(models.Model):
         domain = ["|", ("tier_checked_date", "=", False), ("tier_checked_date", "<", today)]
         accounts = self.search(domain, order="id", limit=batch_size)
         accounts._update_tiers()
-        accounts.write({"tier_checked_date": today})
+        accounts.with_context(**ledger_context()).write({"tier_checked_date": today})
         left = self.search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(accounts), remaining=left)
         return left

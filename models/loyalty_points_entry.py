@@ -2,11 +2,10 @@ from collections import defaultdict
 from datetime import date
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import POINTS_DIGITS, plan_consumption, round_points
-from ..tools.fifo import lot_order_key
+from ..tools import POINTS_DIGITS, is_ledger, ledger_context, plan_consumption, round_points
 
 KINDS = [
     ("earn", "Earned"),
@@ -21,6 +20,24 @@ BONUS_TYPES = [
     ("birthday", "Birthday"),
     ("referral", "Referral"),
 ]
+# The events that book entries, and the form of their idempotency keys: a
+# closed list, the one place keys come from (``_key``, and ``_key_sql`` for
+# set-based SQL). ``<source>`` is the document that asked (``_source_ref``):
+# a POS order's id, or another document's prefix and id.
+KEY_EVENTS = {
+    "earn": "earn:<source>:<program>",  # the lot a program earned on a sale
+    "redeem": "redeem:<source>",  # points paid
+    "giveback": "giveback:<source>:<redeem>:<lot or 0>",  # a points payment refunded
+    "reversal": "reversal:<source>:<lot>",  # earned points of refunded lines
+    "return": "return:<source>:<program>",  # goods returned without their receipt
+    "welcome": "welcome:<account>",
+    "referral": "referral:<account>:new|referrer",  # <account>: the new customer's
+    "birthday": "birthday:<account>:<year>",
+    "unbonus": "unbonus:<source>:<bonus>",  # a bonus taken back by a refund
+    "expire": "expire:<account>:<first lot>",  # the expiry job, in SQL
+}
+# The documents that ask the ledger: {model: (entry field, key prefix)}.
+SOURCES = {"pos.order": ("pos_order_id", "")}
 
 
 class LoyaltyPointsEntry(models.Model):
@@ -180,8 +197,14 @@ class LoyaltyPointsEntry(models.Model):
     def create(self, vals_list):
         """Book entries: lock their accounts, allocate negative entries over the
         open lots (first expiring first), let new lots pay back an overdrawn
-        balance first, and update the stored balances, in this transaction."""
+        balance first, and update the stored balances, in this transaction.
+        Only the ledger creates entries (``_post``), from the values its
+        ``_prepare_*_vals`` build."""
         self.check_access("create")  # before any lock: nobody but the ledger (sudo) books
+        if not is_ledger(self.env.context):
+            raise AccessError(
+                self.env._("Journal entries are booked by the ledger only, never created directly.")
+            )
         accounts = self.env["loyalty.points.account"].browse(
             {vals["account_id"] for vals in vals_list}
         )
@@ -226,6 +249,222 @@ class LoyaltyPointsEntry(models.Model):
                 "Journal entries cannot be deleted. Book a reversal or an adjustment instead."
             )
         )
+
+    # ------------------------------------------------------------------
+    # the booking API: documents say what happened, the ledger books it
+    #
+    # A document (a POS order, a job, a wizard) asks for entries with the
+    # ``_prepare_*_vals`` builders below and books them all at once with
+    # ``_post``: the values, keys, reversals and give-backs are built here only.
+
+    @api.model
+    def _key(self, event, *parts):
+        """The idempotency key of an entry booked for ``event`` (one of
+        ``KEY_EVENTS``): the event and ``parts`` joined by colons. Parts are
+        what nobody can change after the fact (record ids, never a client's
+        uuid)."""
+        if event not in KEY_EVENTS:
+            raise ValueError(f"unknown ledger event {event!r}")
+        return ":".join((event, *(str(part) for part in parts)))
+
+    @api.model
+    def _key_sql(self, event, *parts):
+        """The same key as :meth:`_key`, as an SQL expression of ``parts`` (SQL)."""
+        if event not in KEY_EVENTS:
+            raise ValueError(f"unknown ledger event {event!r}")
+        return SQL("(%s || %s)", f"{event}:", SQL(" || ':' || ").join(parts))
+
+    @api.model
+    def _source_ref(self, source):
+        """How ``source`` (a document of ``SOURCES``) appears in keys (0: none)."""
+        return f"{SOURCES[source._name][1]}{source.id}" if source else "0"
+
+    @api.model
+    def _source_vals(self, source):
+        """The entry field that links an entry to ``source``, if any."""
+        return {SOURCES[source._name][0]: source.id} if source else {}
+
+    @api.model
+    def _post(self, vals_list, date=None, locked=None):
+        """Book the entries of ``vals_list`` (from the builders below), dated
+        ``date`` (default: now), in this transaction: the one way entries
+        are created. ``locked``: accounts the caller has locked already.
+
+        :return: the entries
+        """
+        if not vals_list:
+            return self.browse()
+        if date:
+            for vals in vals_list:
+                vals.setdefault("date", date)
+        ledger = self.sudo().with_context(
+            **ledger_context(), loyalty_points_locked=tuple(locked.ids if locked else ())
+        )
+        return ledger.create(vals_list).with_env(self.env)
+
+    @api.model
+    def _prepare_earn_vals(self, account, source, day, earnings, available_date=False):
+        """The lots a sale of ``day`` earns: one per program, expiring after the
+        program's validity, spendable from ``available_date`` (pending until
+        then; False: at once).
+
+        :param earnings: {program (record or spec): points}
+        """
+        return [
+            {
+                "account_id": account.id,
+                "kind": "earn",
+                "points": points,
+                "expiry_date": fields.Date.add(day, days=program.validity_days)
+                if program.validity_days
+                else False,
+                "available_date": available_date,
+                "program_id": program.id,
+                "idempotency_key": self._key("earn", self._source_ref(source), program.id),
+                **self._source_vals(source),
+            }
+            for program, points in earnings.items()
+            if points > 0
+        ]
+
+    @api.model
+    def _prepare_redeem_vals(self, account, source, points, note=False):
+        """The entry of ``points`` (> 0) paid with by ``account`` for ``source``."""
+        return [
+            {
+                "account_id": account.id,
+                "kind": "redeem",
+                "points": -points,
+                "note": note,
+                "idempotency_key": self._key("redeem", self._source_ref(source)),
+                **self._source_vals(source),
+            }
+        ]
+
+    def _prepare_reversal_vals(self, points, source, event="reversal", note=False):
+        """Values of the entries that reverse ``points`` (> 0) of these entries,
+        in order, never more than is left of each to reverse, for ``source``.
+
+        A lot (positive entry) is reversed by one negative ``reversal``, taken
+        first from the lot itself (``event`` "reversal": earned points of a
+        refunded line; "unbonus": a bonus taken back). A debit (a redeem) is
+        given back (``event`` "giveback"): one positive ``reversal`` per lot it
+        was taken from, with that lot's expiry (a give-back never extends a
+        lot's life), the latest-expiring first; points it took from no lot (an
+        overdraft) come back with the company's default validity.
+        """
+        left = round_points(points)
+        vals_list = []
+        rooms = self._reversible_points()
+        ref = self._source_ref(source)
+        for entry in self:
+            back = min(rooms[entry], left)
+            if back <= 0:
+                continue
+            left = round_points(left - back)
+            common = {
+                "account_id": entry.account_id.id,
+                "kind": "reversal",
+                "reversed_entry_id": entry.id,
+                "program_id": entry.program_id.id,
+                "note": note,
+                **self._source_vals(source),
+            }
+            if entry.points > 0:
+                vals_list.append(
+                    {**common, "points": -back, "idempotency_key": self._key(event, ref, entry.id)}
+                )
+                continue
+            for lot_id, expiry, part in entry._giveback_parts(back):
+                vals_list.append(
+                    {
+                        **common,
+                        "points": part,
+                        "expiry_date": expiry,
+                        "idempotency_key": self._key(event, ref, entry.id, lot_id),
+                    }
+                )
+        return vals_list
+
+    @api.model
+    def _prepare_return_vals(self, account, source, earnings, note=False):
+        """Goods returned without their receipt take back what they would have
+        earned ({program: points}), never more than ``account`` ever earned
+        net (earned points, less what reversals of earnings took back)."""
+        if not earnings:
+            return []
+        self.flush_model(["points", "kind", "reversed_entry_id", "account_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(entry.points), 0)
+                  FROM loyalty_points_entry AS entry
+             LEFT JOIN loyalty_points_entry AS origin ON origin.id = entry.reversed_entry_id
+                 WHERE entry.account_id = %s
+                   AND (entry.kind = 'earn'
+                        OR (entry.kind = 'reversal'
+                            AND (origin.id IS NULL OR origin.kind = 'earn')))
+                """,
+                account.id,
+            )
+        )
+        earned = float(self.env.cr.fetchone()[0])
+        vals_list = []
+        for program, points in earnings.items():
+            points = min(points, round_points(earned))
+            if points <= 0:
+                break
+            earned -= points
+            vals_list.append(
+                {
+                    "account_id": account.id,
+                    "kind": "reversal",
+                    "points": -points,
+                    "program_id": program.id,
+                    "note": note,
+                    "idempotency_key": self._key("return", self._source_ref(source), program.id),
+                    **self._source_vals(source),
+                }
+            )
+        return vals_list
+
+    @api.model
+    def _prepare_bonus_vals(
+        self, account, bonus_type, points, key_parts, day, note, available_date=False, source=None
+    ):
+        """A bonus lot of ``points`` for ``bonus_type`` (its key: the bonus
+        type and ``key_parts``), expiring after the company's default validity
+        from ``day``, spendable from ``available_date``."""
+        return [
+            {
+                "account_id": account.id,
+                "kind": "bonus",
+                "bonus_type": bonus_type,
+                "points": points,
+                "expiry_date": account.company_id._loyalty_points_default_expiry(day),
+                "available_date": available_date,
+                "note": note,
+                "idempotency_key": self._key(bonus_type, *key_parts),
+                **self._source_vals(source),
+            }
+        ]
+
+    @api.model
+    def _prepare_adjust_vals(self, account, points, reason, expiry_date=False):
+        """A manual adjustment of ``points`` (either sign), with its reason;
+        added points expire after ``expiry_date`` (False: never)."""
+        return [
+            {
+                "account_id": account.id,
+                "kind": "adjust",
+                "points": points,
+                "expiry_date": expiry_date if points > 0 else False,
+                "note": reason,
+            }
+        ]
+
+    # ------------------------------------------------------------------
+    # bookkeeping: allocations, lots and balances of new entries
 
     def _book(self):
         """Allocations, lots' ``remaining``, balances and pending points of
@@ -274,8 +513,7 @@ class LoyaltyPointsEntry(models.Model):
                 if shortfall:
                     debts.append([entry.id, shortfall])
                     balance_deltas[account.id] -= shortfall
-        self._create_allocations(allocations)
-        self._set_remaining(remaining)
+        self._store_allocations(allocations, remaining)
         self.env["loyalty.points.account"]._add_to_balance(balance_deltas, pending_deltas)
 
     @api.model
@@ -292,85 +530,12 @@ class LoyaltyPointsEntry(models.Model):
                 left = round_points(left - taken)
         return left
 
-    @api.model
-    def _create_allocations(self, allocations):
-        """Create the allocations [(debit id, lot id, points)]."""
-        if allocations:
-            self.env["loyalty.points.allocation"].sudo().create(
-                [
-                    {"debit_entry_id": debit, "credit_entry_id": credit, "points": points}
-                    for debit, credit, points in allocations
-                ]
-            )
-
-    # ------------------------------------------------------------------
-    # the ledger's API: keys and reversals
-
-    @api.model
-    def _idempotency_key(self, *parts):
-        """The idempotency key of an entry: its parts joined by colons, e.g.
-        ``earn:<order id>:<program id>``. Parts are what nobody can change after
-        the fact (record ids, never a client's uuid). The expiry job's SQL
-        builds the same form (``expire:<account id>:<first lot id>``)."""
-        return ":".join(str(part) for part in parts)
-
     def _reversible_points(self):
         """{entry: points of it not reversed yet} (> 0), from the journal."""
         done = defaultdict(float)
         for reversal in self.reversal_entry_ids:
             done[reversal.reversed_entry_id] += abs(reversal.points)
         return {entry: round_points(abs(entry.points) - done[entry]) for entry in self}
-
-    def _prepare_reversal_vals(self, points, key, **vals):
-        """Values of the entries that reverse ``points`` (> 0) of these entries,
-        in order, never more than is left of each to reverse.
-
-        A lot (positive entry) is reversed by one negative ``reversal``, taken
-        first from the lot itself. A debit (a redeem) is reversed by giving the
-        points back: one positive ``reversal`` per lot it was taken from, with
-        that lot's expiry (a give-back never extends a lot's life), the
-        latest-expiring first; points it took from no lot (an overdraft) come
-        back with the company's default validity.
-
-        :param key: tuple, the first parts of the idempotency keys (the event,
-            e.g. ``("reversal", refund order id)``); the entry (and the lot)
-            ids complete them.
-        :param vals: more values for every entry (note, pos_order_id, ...)
-        """
-        left = round_points(points)
-        vals_list = []
-        rooms = self._reversible_points()
-        for entry in self:
-            back = min(rooms[entry], left)
-            if back <= 0:
-                continue
-            left = round_points(left - back)
-            common = {
-                "account_id": entry.account_id.id,
-                "kind": "reversal",
-                "reversed_entry_id": entry.id,
-                "program_id": entry.program_id.id,
-                **vals,
-            }
-            if entry.points > 0:
-                vals_list.append(
-                    {
-                        **common,
-                        "points": -back,
-                        "idempotency_key": self._idempotency_key(*key, entry.id),
-                    }
-                )
-                continue
-            for lot_id, expiry, part in entry._giveback_parts(back):
-                vals_list.append(
-                    {
-                        **common,
-                        "points": part,
-                        "expiry_date": expiry,
-                        "idempotency_key": self._idempotency_key(*key, entry.id, lot_id),
-                    }
-                )
-        return vals_list
 
     def _giveback_parts(self, points):
         """[(lot id or 0, expiry date, points)]: how ``points`` more of this debit
@@ -430,245 +595,153 @@ class LoyaltyPointsEntry(models.Model):
             more += extra
         return plan + more, round_points(shortfall)
 
-    def _set_remaining(self, remaining):
-        """Store the ``remaining`` of lots ({entry id: points}), bypassing write():
-        this bookkeeping is the only change a posted entry ever gets."""
-        if not remaining:
+    @api.model
+    def _store_allocations(self, allocations, remaining):
+        """Insert the allocations [(debit id, lot id, points)] and store the
+        ``remaining`` of the lots they change ({entry id: points}), in one
+        statement, bypassing write(): this bookkeeping is the only change a
+        posted entry ever gets."""
+        if not allocations and not remaining:
             return
         self.flush_model(["remaining"])
         self.env.cr.execute(
             SQL(
                 """
+                WITH allocated AS (
+                    INSERT INTO loyalty_points_allocation (debit_entry_id, credit_entry_id, points)
+                    SELECT * FROM unnest(%(debits)s::int[], %(credits)s::int[],
+                                         %(points)s::numeric[])
+                )
                 UPDATE loyalty_points_entry AS entry
                    SET remaining = lot.remaining
-                  FROM (SELECT unnest(%(ids)s) AS id,
+                  FROM (SELECT unnest(%(ids)s::int[]) AS id,
                                unnest(%(remaining)s::numeric[]) AS remaining) AS lot
                  WHERE entry.id = lot.id AND entry.remaining IS DISTINCT FROM lot.remaining
                 """,
+                debits=[debit for debit, _credit, _points in allocations],
+                credits=[credit for _debit, credit, _points in allocations],
+                points=[points for _debit, _credit, points in allocations],
                 ids=list(remaining),
                 remaining=list(remaining.values()),
             )
         )
+        if allocations:
+            self.env["loyalty.points.allocation"].invalidate_model()
+            self.browse({row[0] for row in allocations}).invalidate_recordset(
+                ["debit_allocation_ids"]
+            )
+            self.browse({row[1] for row in allocations}).invalidate_recordset(
+                ["credit_allocation_ids"]
+            )
         self.browse(remaining).invalidate_recordset(["remaining"])
 
+    # ------------------------------------------------------------------
+    # the invariant
+
     @api.model
-    def _cron_expire_points(self, batch_size=10000):
-        """Expire the lots past their expiry date, about ``batch_size`` a run.
-        Pending lots wait for their release (they never expire before it).
+    def _ledger_problems(self, account_ids=None, company_ids=None, limit=100):
+        """What breaks the ledger's invariant, found in SQL (as
+        ``account.move._check_balanced`` does for a journal), for the accounts
+        ``account_ids`` or those of ``company_ids`` (default: all):
 
-        The batch is the accounts of the first ``batch_size`` due lots (read
-        from the partial index of open lots); all their due lots expire.
+        - ``sum``: an account's balance plus pending points is not the sum of
+          its entries;
+        - ``lots``: its pending points are not what its pending lots have
+          left, or its balance is not what its other open lots have left (an
+          overdrawn account has no such lot);
+        - ``remaining``: a lot's remaining points are not its points less the
+          allocations that took from it;
+        - ``overspent``: a negative entry's allocations take more points than it
+          moved (a lot spent twice).
 
-        Set-based SQL under the accounts' row locks, one statement: each
-        account gets one ``expire`` entry for all its due lots (idempotency
-        key ``expire:<account id>:<first lot id>``), allocated to each of
-        them, so the points expired stay visible lot by lot; the lots'
-        ``remaining`` drop to zero and the balances follow, all in this
-        transaction. A lot expires once, so the key is unique by
-        construction, and a re-run the same day (new due lots, e.g. points
-        given back with a past expiry) books a new entry. The cron framework
-        commits between batches and runs the job again while work remains,
-        so a killed run leaves whole batches only, and a re-run finds
-        nothing twice.
-
-        :return: the number of due lots left, counted up to ten batches (an
-            exact figure once fewer are left)
+        :return: at most ``limit`` problems: [{"check", "account_id",
+            "entry_id", "expected", "found"}], empty when the ledger holds
         """
-        today = fields.Date.context_today(self)
         self.env.flush_all()
-        cr = self.env.cr
-        due_lots = self._expiry_due_lots_sql(today)
-        account_ids = self._due_batch_account_ids(due_lots, SQL("expiry_date"), batch_size)
-        done = 0
-        if account_ids:
-            accounts = self.env["loyalty.points.account"].browse(account_ids)
-            accounts._lock_for_update()
-            # One expire entry per account, its id drawn up front (nextval in
-            # a materialized CTE): entries, allocations and lots are then
-            # joined on integers.
-            cr.execute(
-                SQL(
-                    """
-                    WITH due AS MATERIALIZED (
-                        SELECT id, account_id, partner_id, company_id, remaining
-                          FROM loyalty_points_entry AS lot
-                         WHERE account_id = ANY(%(accounts)s) AND %(due)s
-                    ), expiry AS MATERIALIZED (
-                        SELECT nextval('loyalty_points_entry_id_seq') AS id,
-                               account_id, partner_id, company_id,
-                               SUM(remaining) AS points, MIN(id) AS first_lot_id
-                          FROM due
-                         GROUP BY account_id, partner_id, company_id
-                    ), expired AS (
-                        INSERT INTO loyalty_points_entry
-                            (id, account_id, partner_id, company_id, date, kind, points,
-                             remaining, pending, note, user_id, idempotency_key,
-                             create_uid, create_date, write_uid, write_date)
-                        SELECT id, account_id, partner_id, company_id, %(now)s,
-                               'expire', -points, 0, FALSE, %(note)s, %(uid)s,
-                               %(key)s || account_id || ':' || first_lot_id,
-                               %(uid)s, %(now)s, %(uid)s, %(now)s
-                          FROM expiry
-                        ON CONFLICT (idempotency_key) DO NOTHING
-                        RETURNING id, account_id, points
-                    ), booked AS (
-                        SELECT expired.id AS expire_id, due.id AS lot_id, due.remaining
-                          FROM due JOIN expired ON expired.account_id = due.account_id
-                    ), allocated AS (
-                        INSERT INTO loyalty_points_allocation
-                            (debit_entry_id, credit_entry_id, points)
-                        SELECT expire_id, lot_id, remaining FROM booked
-                    ), closed AS (
-                        UPDATE loyalty_points_entry AS lot SET remaining = 0
-                         WHERE lot.id = ANY(ARRAY(SELECT lot_id FROM booked))
-                    ), balances AS (
-                        UPDATE loyalty_points_account AS account
-                           SET balance = account.balance + expired.points,
-                               write_uid = %(uid)s, write_date = %(now)s
-                          FROM expired
-                         WHERE account.id = expired.account_id
-                           AND account.id = ANY(%(accounts)s)
-                    )
-                    SELECT COUNT(*) FROM booked
-                    """,
-                    accounts=account_ids,
-                    due=due_lots,
-                    now=fields.Datetime.now(),
-                    note=self.env._("Points expired"),
-                    key=self._idempotency_key("expire", ""),
-                    uid=self.env.uid,
-                )
-            )
-            done = cr.fetchone()[0]
-            self.invalidate_model()
-            self.env["loyalty.points.allocation"].invalidate_model()
-            accounts.invalidate_recordset()
-        return self._notify_due_left(due_lots, batch_size, done)
-
-    @api.model
-    def _due_batch_account_ids(self, due, order, batch_size):
-        """The ids of the accounts of the first ``batch_size`` lots that match
-        ``due`` (an SQL condition on ``lot``), in ``order`` (an SQL column of
-        ``lot``, then the account): the batch of a ledger job."""
+        accounts = [SQL("TRUE")]
+        entries = [SQL("TRUE")]
+        if account_ids is not None:
+            accounts.append(SQL("account.id = ANY(%s)", list(account_ids)))
+            entries.append(SQL("entry.account_id = ANY(%s)", list(account_ids)))
+        if company_ids is not None:
+            accounts.append(SQL("account.company_id = ANY(%s)", list(company_ids)))
+            entries.append(SQL("entry.company_id = ANY(%s)", list(company_ids)))
+        accounts = SQL(" AND ").join(accounts)
+        entries = SQL(" AND ").join(entries)
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT account_id FROM (
-                    SELECT account_id FROM loyalty_points_entry AS lot
-                     WHERE %(due)s
-                     ORDER BY %(order)s, account_id LIMIT %(limit)s
-                ) AS due
-                """,
-                due=due,
-                order=order,
-                limit=batch_size,
-            )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _notify_due_left(self, due, batch_size, done):
-        """Tell the cron ``done`` and how many lots matching ``due`` are left,
-        counted up to ten batches: an exact figure near the end, "at least
-        that much" before, without scanning every lot each batch. Returns
-        that figure."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COUNT(*) FROM (
-                    SELECT 1 FROM loyalty_points_entry AS lot WHERE %(due)s LIMIT %(cap)s
-                ) AS due
-                """,
-                due=due,
-                cap=10 * batch_size,
-            )
-        )
-        left = self.env.cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=done, remaining=left)
-        return left
-
-    @api.model
-    def _expiry_due_lots_sql(self, today):
-        """SQL condition on ``lot`` (loyalty_points_entry): the lot is due to
-        expire on ``today`` (pending lots wait for their release). Every
-        query of the expiry job selects its lots with it; ``remaining > 0`` is
-        the predicate of the partial index of open lots
-        (``loyalty_points_entry_open_lot_idx``)."""
-        return SQL("lot.remaining > 0 AND lot.expiry_date < %s AND lot.pending IS NOT TRUE", today)
-
-    @api.model
-    def _cron_release_points(self, batch_size=10000):
-        """Release the pending lots whose available date has come, about
-        ``batch_size`` a run: their points move from the accounts' pending
-        points to their balances.
-
-        The batch is the accounts of the first ``batch_size`` due lots; all
-        their due lots are released, in one statement under the accounts' row
-        locks. An overdrawn account's released lots pay its debt back first,
-        as any new lot does. The cron framework commits between batches and
-        runs the job again while work remains; a killed run leaves whole
-        batches, and a re-run finds nothing twice (a released lot is no longer
-        pending).
-
-        :return: the number of due pending lots left, counted up to ten batches
-        """
-        today = fields.Date.context_today(self)
-        self.env.flush_all()
-        cr = self.env.cr
-        due_lots = SQL("lot.pending AND lot.available_date <= %s", today)
-        accounts = self.env["loyalty.points.account"].browse(
-            self._due_batch_account_ids(due_lots, SQL("available_date"), batch_size)
-        )
-        done = 0
-        if accounts:
-            accounts._lock_for_update()
-            overdrawn = accounts.filtered(lambda account: account.balance < 0)
-            cr.execute(
-                SQL(
-                    """
-                    WITH released AS (
-                        UPDATE loyalty_points_entry AS lot SET pending = FALSE
-                         WHERE lot.account_id = ANY(%(accounts)s) AND %(due)s
-                     RETURNING lot.id, lot.account_id, lot.remaining, lot.expiry_date
-                    ), moved AS (
-                        UPDATE loyalty_points_account AS account
-                           SET balance = account.balance + totals.points,
-                               pending_points = COALESCE(account.pending_points, 0) - totals.points,
-                               write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
-                          FROM (SELECT account_id, SUM(remaining) AS points
-                                  FROM released GROUP BY account_id) AS totals
-                         WHERE account.id = totals.account_id
-                    )
-                    SELECT id, account_id, remaining, expiry_date FROM released
-                    """,
-                    accounts=accounts.ids,
-                    due=due_lots,
-                    uid=self.env.uid,
+                WITH totals AS (
+                    SELECT entry.account_id,
+                           SUM(entry.points) AS points,
+                           SUM(entry.remaining) FILTER (
+                               WHERE entry.points > 0 AND entry.pending) AS pending,
+                           SUM(entry.remaining) FILTER (
+                               WHERE entry.points > 0 AND entry.pending IS NOT TRUE) AS open
+                      FROM loyalty_points_entry AS entry
+                     WHERE %(entries)s
+                  GROUP BY entry.account_id
+                ), used AS (
+                    SELECT alloc.credit_entry_id AS lot_id, SUM(alloc.points) AS points
+                      FROM loyalty_points_allocation AS alloc
+                      JOIN loyalty_points_entry AS entry ON entry.id = alloc.credit_entry_id
+                     WHERE %(entries)s
+                  GROUP BY alloc.credit_entry_id
+                ), taken AS (
+                    SELECT alloc.debit_entry_id AS debit_id, SUM(alloc.points) AS points
+                      FROM loyalty_points_allocation AS alloc
+                      JOIN loyalty_points_entry AS entry ON entry.id = alloc.debit_entry_id
+                     WHERE %(entries)s
+                  GROUP BY alloc.debit_entry_id
                 )
+                SELECT 'sum', account.id, NULL::int,
+                       COALESCE(totals.points, 0), account.balance + account.pending_points
+                  FROM loyalty_points_account AS account
+             LEFT JOIN totals ON totals.account_id = account.id
+                 WHERE %(accounts)s
+                   AND ROUND((account.balance + account.pending_points)::numeric, 2)
+                       <> ROUND(COALESCE(totals.points, 0)::numeric, 2)
+             UNION ALL
+                SELECT 'lots', account.id, NULL::int,
+                       CASE WHEN account.balance >= 0 THEN account.balance ELSE 0 END
+                           + account.pending_points,
+                       COALESCE(totals.open, 0) + COALESCE(totals.pending, 0)
+                  FROM loyalty_points_account AS account
+             LEFT JOIN totals ON totals.account_id = account.id
+                 WHERE %(accounts)s
+                   AND (ROUND(account.pending_points::numeric, 2)
+                            <> ROUND(COALESCE(totals.pending, 0)::numeric, 2)
+                        OR CASE WHEN account.balance >= 0
+                                THEN ROUND(account.balance::numeric, 2)
+                                     <> ROUND(COALESCE(totals.open, 0)::numeric, 2)
+                                ELSE COALESCE(totals.open, 0) <> 0 END)
+             UNION ALL
+                SELECT 'remaining', entry.account_id, entry.id,
+                       entry.points - COALESCE(used.points, 0), entry.remaining
+                  FROM loyalty_points_entry AS entry
+             LEFT JOIN used ON used.lot_id = entry.id
+                 WHERE %(entries)s AND entry.points > 0
+                   AND ROUND((entry.points - COALESCE(used.points, 0))::numeric, 2)
+                       <> ROUND(entry.remaining::numeric, 2)
+             UNION ALL
+                SELECT 'overspent', entry.account_id, entry.id, -entry.points, taken.points
+                  FROM loyalty_points_entry AS entry
+                  JOIN taken ON taken.debit_id = entry.id
+                 WHERE ROUND(taken.points::numeric, 2) > ROUND((-entry.points)::numeric, 2)
+                 LIMIT %(limit)s
+                """,
+                entries=entries,
+                accounts=accounts,
+                limit=limit,
             )
-            released = cr.fetchall()
-            done = len(released)
-            self.browse(row[0] for row in released).invalidate_recordset(["pending"])
-            accounts.invalidate_recordset()
-            if overdrawn:
-                self._pay_back_with_released(overdrawn, released)
-        return self._notify_due_left(due_lots, batch_size, done)
-
-    @api.model
-    def _pay_back_with_released(self, accounts, released):
-        """Let the lots just released ([(lot id, account id, remaining, expiry
-        date)]) pay back the uncovered debits of the overdrawn ``accounts``,
-        first expiring first. Balances do not move: the points were added to
-        them on release; only the allocations and the lots' ``remaining`` do."""
-        lots = defaultdict(list)
-        for lot_id, account_id, left, expiry in released:
-            if left > 0:
-                lots[account_id].append((lot_id, expiry, float(left)))
-        allocations = []
-        remaining = {}
-        for account in accounts:
-            debts = account._uncovered_debits()
-            for lot_id, _expiry, left in sorted(lots[account.id], key=lot_order_key):
-                remaining[lot_id] = self._pay_debts(debts, lot_id, left, allocations)
-        self._create_allocations(allocations)
-        self._set_remaining(remaining)
+        )
+        return [
+            {
+                "check": check,
+                "account_id": account_id,
+                "entry_id": entry_id,
+                "expected": float(expected),
+                "found": float(found),
+            }
+            for check, account_id, entry_id, expected, found in self.env.cr.fetchall()
+        ]

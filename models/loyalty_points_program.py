@@ -1,7 +1,9 @@
+from collections import defaultdict
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..tools import ProgramSpec
+from ..tools import LineSpec, ProgramSpec, line_points, resolve_program, round_down, spread
 
 SCOPES = [
     ("partner", "Specific Customers"),
@@ -207,3 +209,62 @@ class LoyaltyPointsProgram(models.Model):
                 )
             )
         return specs
+
+    @api.model
+    def _compute_earnings(
+        self, partner, company, day, lines, pos_config=None, account=None, returned=False
+    ):
+        """What ``lines`` of a sale to ``partner`` earn in ``company`` on ``day``:
+        the winning program of each line (:mod:`..tools.programs`), the tier
+        multiplier of ``account``, rounded down per program and spread back
+        over the lines. Promotional products earn nothing, nor does a customer
+        excluded from earning; for ``returned`` goods (a return without its
+        receipt), what they would have earned, excluded customer or not.
+
+        :param lines: [(line, product, amount, qty)]: what the customer paid
+            for each line by means other than points (> 0, in the company
+            currency) and the units it stands for; ``line`` is the caller's own
+        :param pos_config: the point of sale of the sale, if any (programs
+            scoped to points of sale earn only there)
+        :param account: the customer's loyalty account (its tier multiplies)
+        :return: {program spec: (points, [(line, part)])}
+        """
+        if not returned and partner._loyalty_points_is_excluded():
+            return {}
+        specs = self._program_specs(company, day)
+        if not specs:
+            return {}
+        commercial = partner.commercial_partner_id
+        with_tags = any(spec.scope == "partner_category" for spec in specs)
+        tags = frozenset((commercial | partner).category_id.ids) if with_tags else frozenset()
+        point_value = company.loyalty_points_value
+        raw_by_program = defaultdict(list)  # spec: [(line, raw points)]
+        for line, product, amount, qty in lines:
+            if product.loyalty_points_excluded:
+                continue
+            spec = LineSpec(
+                partner_id=commercial.id,
+                partner_category_ids=tags,
+                product_id=product.id,
+                product_category_id=product.categ_id.id,
+                pos_config_id=pos_config.id if pos_config else 0,
+                amount=amount,
+                qty=qty,
+            )
+            program = resolve_program(specs, spec, point_value, company.loyalty_points_best_program)
+            if program:
+                raw_by_program[program].append((line, line_points(program, spec, point_value)))
+        tier_id = account.tier_id.id if account else False
+        multiplier = self.env["loyalty.points.tier"]._earn_multiplier(tier_id)
+        rounding = company.loyalty_points_rounding
+        earnings = {}
+        for program in (spec for spec in specs if spec in raw_by_program):
+            line_raws = raw_by_program[program]
+            total = round_down(sum(raw for _line, raw in line_raws) * multiplier, rounding)
+            if total:
+                parts = spread(total, [raw for _line, raw in line_raws], rounding)
+                earnings[program] = (
+                    total,
+                    [(line, part) for (line, _raw), part in zip(line_raws, parts, strict=True)],
+                )
+        return earnings

@@ -1,21 +1,18 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
-from ..tools import POINTS_DIGITS
-from .pos_order import check_ledger_fields
+from ..tools import POINTS_DIGITS, check_protected_fields, refund_reversal
 
 
 class PosOrderLine(models.Model):
     _inherit = "pos.order.line"
-
-    # Fields only the ledger writes (see pos_order.LEDGER_ORDER_FIELDS).
-    _LEDGER_FIELDS = frozenset(
-        {
-            "loyalty_points",
-            "loyalty_program_id",
-            "loyalty_points_qty",
-            "loyalty_points_reversed",
-            "loyalty_points_refunded_qty",
-        }
+    # Fields only the ledger writes (see pos.order's).
+    _loyalty_points_protected_fields = (
+        "loyalty_points",
+        "loyalty_program_id",
+        "loyalty_points_qty",
+        "loyalty_points_reversed",
+        "loyalty_points_refunded_qty",
     )
 
     loyalty_points = fields.Float(
@@ -47,15 +44,57 @@ class PosOrderLine(models.Model):
         help="Units of this line that refunds took the points of back.",
     )
 
+    @api.constrains("refunded_orderline_id", "order_id")
+    def _check_loyalty_points_refund_company(self):
+        """A line refunds a line of its own company only: a till of one
+        company never reverses nor gives back another company's points."""
+        for line in self.sudo().filtered("refunded_orderline_id"):
+            if line.refunded_orderline_id.order_id.company_id != line.order_id.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Order %(order)s cannot refund a line of order %(refunded)s: it "
+                        "belongs to another company.",
+                        order=line.order_id.name,
+                        refunded=line.refunded_orderline_id.order_id.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
-        check_ledger_fields(self, vals_list, self._LEDGER_FIELDS)
+        check_protected_fields(self, vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
-        check_ledger_fields(self, [vals], self._LEDGER_FIELDS)
+        check_protected_fields(self, [vals])
         return super().write(vals)
 
     @api.model
     def _load_pos_data_fields(self, config_id):
         return [*super()._load_pos_data_fields(config_id), "loyalty_points"]
+
+    def _loyalty_points_refund(self, rounding):
+        """This refund line takes back ``-qty`` units of the line it refunds:
+        the points to reverse of them (rounded to ``rounding``, never more than
+        the line earned, from the server's record of it), recorded on both
+        lines (as the ledger)."""
+        self.ensure_one()
+        original = self.refunded_orderline_id
+        points = refund_reversal(
+            original.loyalty_points,
+            original.loyalty_points_qty,
+            original.loyalty_points_reversed,
+            original.loyalty_points_refunded_qty,
+            -self.qty,
+            rounding,
+        )
+        original.write(
+            {
+                "loyalty_points_reversed": original.loyalty_points_reversed + points,
+                "loyalty_points_refunded_qty": original.loyalty_points_refunded_qty - self.qty,
+            }
+        )
+        if points > 0:
+            self.write(
+                {"loyalty_points": -points, "loyalty_program_id": original.loyalty_program_id.id}
+            )
+        return points

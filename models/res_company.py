@@ -169,3 +169,10 @@ class ResCompany(models.Model):
         self.ensure_one()
         days = self.loyalty_points_pending_days
         return fields.Date.add(day, days=days) if days > 0 else False
+
+    def _loyalty_points_referral_reached(self, amount):
+        """Whether a first sale of ``amount`` (company currency) reaches the
+        referral minimum."""
+        self.ensure_one()
+        minimum = self.loyalty_points_referral_min_amount
+        return self.currency_id.compare_amounts(amount, minimum) >= 0

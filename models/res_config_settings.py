@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
-from .loyalty_points_account_birthday import SMS_TEMPLATE_BIRTHDAY
+from .loyalty_points_account_bonus import SMS_TEMPLATE_BIRTHDAY
 from .loyalty_points_account_notify import (
     SMS_TEMPLATE_EARNED,
     SMS_TEMPLATE_EXPIRING,
@@ -148,6 +148,47 @@ class ResConfigSettings(models.TransientModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def action_loyalty_points_check_ledger(self):
+        """Check the ledger's invariant on the company's accounts (Point of
+        Sale managers): a notification says it holds, or lists what breaks it."""
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(self.env._("Only Point of Sale managers can check the ledger."))
+        company = self.company_id
+        problems = self.env["loyalty.points.entry"]._ledger_problems(company_ids=company.ids)
+        if not problems:
+            return self._loyalty_points_notify(
+                self.env._("The points ledger of %(company)s holds.", company=company.name),
+                "success",
+            )
+        labels = {
+            "sum": self.env._("balance and pending points differ from the sum of the entries"),
+            "lots": self.env._("balance or pending points differ from the open lots"),
+            "remaining": self.env._("a lot's remaining points differ from its allocations"),
+            "overspent": self.env._("an entry took more points from lots than it moved"),
+        }
+        accounts = (
+            self.env["loyalty.points.account"]
+            .sudo()
+            .browse({problem["account_id"] for problem in problems})
+        )
+        names = {account.id: account.partner_id.display_name for account in accounts}
+        return self._loyalty_points_notify(
+            self.env._(
+                "The points ledger of %(company)s does not hold: %(problems)s",
+                company=company.name,
+                problems="; ".join(
+                    self.env._(
+                        "%(customer)s: %(problem)s",
+                        customer=names[problem["account_id"]],
+                        problem=labels[problem["check"]],
+                    )
+                    for problem in problems
+                ),
+            ),
+            "warning",
+        )
 
     def _loyalty_points_check_accountant(self):
         if not self.env.user.has_group("account.group_account_manager"):

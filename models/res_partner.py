@@ -1,12 +1,14 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round, formatLang
 
-from ..tools import POINTS_DIGITS, smallest_payment
+from ..tools import POINTS_DIGITS, check_protected_fields, smallest_payment
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+    # Fields only the server writes (data files too: see ``create``).
+    _loyalty_points_protected_fields = ("loyalty_points_birthday_entered",)
 
     loyalty_points_account_ids = fields.One2many(
         "loyalty.points.account", "partner_id", string="Loyalty Accounts"
@@ -46,12 +48,21 @@ class ResPartner(models.Model):
         help="Only the day and the month count (any year will do when it is unknown): "
         "the customer gets the company's birthday bonus on that day, once a year.",
     )
+    loyalty_points_birthday_entered = fields.Date(
+        string="Birthday Entered On",
+        readonly=True,
+        copy=False,
+        help="The day the birthday was entered or last changed: a birthday entered "
+        "less than 30 days before it falls pays no bonus that year.",
+    )
     loyalty_points_referrer_id = fields.Many2one(
         "res.partner",
         string="Referred by",
         index="btree_not_null",
         help="The customer who brought this one. When this customer's first paid "
-        "order reaches the company's minimum amount, both get the referral bonus, once.",
+        "order reaches the company's minimum amount, both get the referral bonus, once. "
+        "Set it before the customer's first paid order (afterwards, only a Point of "
+        "Sale manager can).",
     )
 
     loyalty_points_card_number = fields.Char(
@@ -128,6 +139,66 @@ class ResPartner(models.Model):
                     )
                 seen.add(referrer)
                 referrer = referrer.loyalty_points_referrer_id.commercial_partner_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_fields(self, vals_list, superuser=True)
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            if vals.get("loyalty_points_birthday"):
+                vals.setdefault("loyalty_points_birthday_entered", today)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, [vals], superuser=True)
+        if "loyalty_points_referrer_id" in vals:
+            self._loyalty_points_check_referrer_change(vals["loyalty_points_referrer_id"])
+        if "loyalty_points_birthday" in vals and "loyalty_points_birthday_entered" not in vals:
+            birthday = fields.Date.to_date(vals["loyalty_points_birthday"])
+            changed = self.filtered(lambda p: p.loyalty_points_birthday != birthday)
+            if changed:
+                entered = fields.Date.context_today(self) if birthday else False
+                super(ResPartner, changed).write(
+                    {**vals, "loyalty_points_birthday_entered": entered}
+                )
+                return super(ResPartner, self - changed).write(vals)
+        return super().write(vals)
+
+    def _loyalty_points_check_referrer_change(self, referrer_id):
+        """The referrer of a customer is set before the customer's first paid
+        sale: afterwards only a Point of Sale manager may change it (a referral
+        bonus is paid on that first sale; nobody names a referrer after it to
+        farm bonuses)."""
+        if self.env.su or self.env.user.has_group("point_of_sale.group_pos_manager"):
+            return
+        changed = self.filtered(lambda p: p.loyalty_points_referrer_id.id != (referrer_id or False))
+        late = changed.filtered(lambda p: p._loyalty_points_has_paid_sales())
+        if late:
+            raise UserError(
+                self.env._(
+                    "The referrer of %(partner)s can only be set before their first paid "
+                    "order: ask a Point of Sale manager.",
+                    partner=late[0].display_name,
+                )
+            )
+
+    def _loyalty_points_has_paid_sales(self):
+        """Whether this customer (or another contact of its commercial partner)
+        has a paid sale, in any company. Hook: a channel that sells adds its
+        documents."""
+        self.ensure_one()
+        return bool(
+            self.env["pos.order"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id.commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("state", "in", ("paid", "done", "invoiced")),
+                    ("amount_total", ">", 0),
+                ],
+                limit=1,
+            )
+        )
 
     def _loyalty_points_account(self):
         """The loyalty account of this customer in the current company, if any."""

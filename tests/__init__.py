@@ -31,3 +31,6 @@ from . import test_bonus_welcome_referral
 from . import test_bonus_birthday
 from . import test_bonus_demo
 from . import test_bonus_pending
+from . import test_server_authority_ledger
+from . import test_ledger_api
+from . import test_alerts

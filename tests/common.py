@@ -29,13 +29,11 @@ class LoyaltyPointsCase:
 
     @classmethod
     def _book(cls, account, kind, points, expiry_days=None, **vals):
-        """Book one entry as the system does (sudo), expiring in ``expiry_days``
-        (from ``cls.today``)."""
+        """Book one entry through the ledger, expiring in ``expiry_days``
+        (from ``cls.today``): a fixture of any kind, as a test needs it."""
         expiry = cls.today + timedelta(days=expiry_days) if expiry_days is not None else False
-        return (
-            cls.env["loyalty.points.entry"]
-            .sudo()
-            .create(
+        return cls.env["loyalty.points.entry"]._post(
+            [
                 {
                     "account_id": account.id,
                     "kind": kind,
@@ -43,52 +41,17 @@ class LoyaltyPointsCase:
                     "expiry_date": expiry,
                     **vals,
                 }
-            )
+            ]
         )
 
     def assertLedgerConsistent(self, accounts):
-        """balance + pending points == sum of entries; pending points == sum of
-        the pending lots' remaining; balance == sum of the other open lots'
-        remaining when not overdrawn (no such open lot when overdrawn)."""
-        Entry = self.env["loyalty.points.entry"].sudo()
-        Entry.flush_model()
-        accounts = accounts.sudo()
-        accounts.invalidate_recordset(["balance", "pending_points"])
-        for account in accounts:
-            name = account.partner_id.name
-            entries = Entry.search([("account_id", "=", account.id)])
-            lots = entries.filtered(lambda e: e.points > 0)
-            total = round(sum(entries.mapped("points")), 2)
-            pending = round(sum(lots.filtered("pending").mapped("remaining")), 2)
-            available = round(sum(lots.filtered(lambda e: not e.pending).mapped("remaining")), 2)
-            self.assertAlmostEqual(
-                account.balance + account.pending_points,
-                total,
-                places=2,
-                msg=f"balance + pending of {name} != its entries",
-            )
-            self.assertAlmostEqual(
-                account.pending_points,
-                pending,
-                places=2,
-                msg=f"pending points of {name} != its pending lots",
-            )
-            if account.balance >= 0:
-                self.assertAlmostEqual(
-                    account.balance,
-                    available,
-                    places=2,
-                    msg=f"balance of {name} != open lots",
-                )
-            else:
-                self.assertEqual(available, 0, "an overdrawn account has no open lot")
-            for entry in entries.filtered(lambda e: e.points < 0):
-                allocated = round(sum(entry.debit_allocation_ids.mapped("points")), 2)
-                self.assertLessEqual(allocated, -entry.points)
-            for lot in lots:
-                used = round(sum(lot.credit_allocation_ids.mapped("points")), 2)
-                self.assertAlmostEqual(lot.points - used, lot.remaining, places=2)
-                self.assertFalse(lot.pending and not lot.available_date)
+        """The ledger's invariant holds on ``accounts`` (see
+        ``loyalty.points.entry._ledger_problems``): balance + pending points ==
+        sum of entries; pending points == the pending lots' remaining; balance
+        == the other open lots' remaining when not overdrawn (no such open lot
+        when overdrawn); remaining == points - allocations; no lot spent twice."""
+        problems = self.env["loyalty.points.entry"]._ledger_problems(accounts.ids)
+        self.assertEqual(problems, [], "the ledger invariant is broken")
 
 
 class LoyaltyPointsCommon(TransactionCase, LoyaltyPointsCase):
@@ -209,21 +172,17 @@ class LoyaltyPointsPosCommon(TestPoSCommon, LoyaltyPointsCase):
     def _opening(self, partner, *lots):
         """Opening lots of ``partner``: ``(points, expiry date or False)`` each."""
         account = self.Account._get_or_create(partner, self.company)
-        return (
-            self.env["loyalty.points.entry"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "account_id": account.id,
-                        "kind": "adjust",
-                        "points": points,
-                        "note": "opening",
-                        "expiry_date": expiry,
-                    }
-                    for points, expiry in lots
-                ]
-            )
+        return self.env["loyalty.points.entry"]._post(
+            [
+                {
+                    "account_id": account.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "note": "opening",
+                    "expiry_date": expiry,
+                }
+                for points, expiry in lots
+            ]
         )
 
     def _account(self, partner):

@@ -287,8 +287,8 @@ class TestAccounting(LoyaltyPointsPosCommon):
         other.write({"loyalty_points_liability_accounting": True, "loyalty_points_value": 0.5})
         self.assertNotEqual(other.loyalty_points_liability_account_id, self.liability)
         account = self.Account.sudo()._get_or_create(self.boris, other)
-        self.env["loyalty.points.entry"].sudo().create(
-            {"account_id": account.id, "kind": "adjust", "points": 33, "note": "opening"}
+        self.env["loyalty.points.entry"]._post(
+            [{"account_id": account.id, "kind": "adjust", "points": 33, "note": "opening"}]
         )
         self._sync([(self.product_a, 1)], customer=self.anna, payments=[(self.cash_pm1, 100)])
         self._close_session()

@@ -91,12 +91,13 @@ class TestBonusBirthday(LoyaltyPointsCommon, SMSCase):
         )
 
     def test_late_run_across_the_new_year(self):
-        self.customer.loyalty_points_birthday = "1985-12-30"
+        with freeze_time("2026-06-01"):  # entered long before it falls
+            self.customer.loyalty_points_birthday = "1985-12-30"
+            self.other_customer.loyalty_points_birthday = "1985-12-29"
         self._run("2027-01-06")  # 7 days late: still last year's bonus
         self.assertEqual(
             self._birthdays(self.account).idempotency_key, f"birthday:{self.account.id}:2026"
         )
-        self.other_customer.loyalty_points_birthday = "1985-12-29"
         self._run("2027-01-06")  # 8 days late: too late
         self.assertFalse(self._birthdays(self.other_account))
         self._run("2027-12-30")

@@ -156,10 +156,9 @@ class TestExpiry(LoyaltyPointsCommon):
             self._expire_all()
             self.assertEqual(self.account.balance, 0)
             # a refund gives the 30 points back, with their lot's expiry: past
-            giveback = (
-                self.env["loyalty.points.entry"]
-                .sudo()
-                .create(redeem._prepare_reversal_vals(30, ("reversal", "refund")))
+            Entry = self.env["loyalty.points.entry"]
+            giveback = Entry._post(
+                redeem._prepare_reversal_vals(30, self.env["pos.order"], event="giveback")
             )
             self.assertRecordValues(
                 giveback, [{"points": 30, "remaining": 30, "expiry_date": lot.expiry_date}]

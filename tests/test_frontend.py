@@ -70,13 +70,15 @@ class TestPosFrontend(TestPointOfSaleHttpCommon, LoyaltyPointsCase):
         )
         Account = env["loyalty.points.account"]
         cls.anna_account = Account._get_or_create(cls.anna, company)
-        env["loyalty.points.entry"].sudo().create(
-            {
-                "account_id": cls.anna_account.id,
-                "kind": "earn",
-                "points": 100.0,
-                "expiry_date": date.today() + timedelta(days=200),
-            }
+        env["loyalty.points.entry"]._post(
+            [
+                {
+                    "account_id": cls.anna_account.id,
+                    "kind": "earn",
+                    "points": 100.0,
+                    "expiry_date": date.today() + timedelta(days=200),
+                }
+            ]
         )
         cls.anna_account._update_tiers()
         # The till's user: an internal user with the POS user rights, nothing more.
@@ -173,13 +175,15 @@ class TestPosFrontend(TestPointOfSaleHttpCommon, LoyaltyPointsCase):
         company.loyalty_points_pending_days = 14
         carla = self.env["res.partner"].create({"name": "Carla Pending"})
         account = self.env["loyalty.points.account"]._get_or_create(carla, company)
-        self.env["loyalty.points.entry"].sudo().create(
-            {
-                "account_id": account.id,
-                "kind": "earn",
-                "points": 20.0,
-                "available_date": date.today() + timedelta(days=7),
-            }
+        self.env["loyalty.points.entry"]._post(
+            [
+                {
+                    "account_id": account.id,
+                    "kind": "earn",
+                    "points": 20.0,
+                    "available_date": date.today() + timedelta(days=7),
+                }
+            ]
         )
         self.main_pos_config.with_user(self.cashier).open_ui()
         self.start_pos_tour("LoyaltyPointsPendingTour", login="lp_till")

@@ -43,17 +43,13 @@ class TestJournal(LoyaltyPointsCommon):
         self.assertLedgerConsistent(self.account)
 
     def test_batch_of_entries_for_several_accounts(self):
-        entries = (
-            self.env["loyalty.points.entry"]
-            .sudo()
-            .create(
-                [
-                    {"account_id": self.account.id, "kind": "earn", "points": 10},
-                    {"account_id": self.other_account.id, "kind": "earn", "points": 7},
-                    {"account_id": self.account.id, "kind": "redeem", "points": -4},
-                    {"account_id": self.other_account.id, "kind": "redeem", "points": -7},
-                ]
-            )
+        entries = self.env["loyalty.points.entry"]._post(
+            [
+                {"account_id": self.account.id, "kind": "earn", "points": 10},
+                {"account_id": self.other_account.id, "kind": "earn", "points": 7},
+                {"account_id": self.account.id, "kind": "redeem", "points": -4},
+                {"account_id": self.other_account.id, "kind": "redeem", "points": -7},
+            ]
         )
         self.assertEqual(entries.mapped("remaining"), [6, 0, 0, 0])
         self.assertEqual((self.account.balance, self.other_account.balance), (6, 0))

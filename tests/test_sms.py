@@ -8,7 +8,7 @@ from odoo.tools import format_amount
 
 from odoo.addons.sms.tests.common import SMSCase
 
-from ..tools import mobile_e164
+from ..tools import ledger_context, mobile_e164
 from .common import LoyaltyPointsCommon
 
 ACCOUNT_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_account_notify"
@@ -78,7 +78,7 @@ class TestSms(LoyaltyPointsCommon, SMSCase):
         )
         cls.env["loyalty.points.account"].search(
             [("id", "not in", (cls.account | cls.other_account).ids)]
-        ).write({"expiry_warned_date": "2999-12-31"})
+        ).with_context(**ledger_context()).write({"expiry_warned_date": "2999-12-31"})
         # Anna: a Bulgarian mobile written the national way, country of the company.
         cls.customer.write({"mobile": "0888 123 456", "lang": "en_US"})
         cls.customer_number = "+359888123456"

@@ -75,20 +75,10 @@ class LoyaltyPointsAdjust(models.TransientModel):
                     points=-points,
                 )
             )
-        entry = (
-            self.env["loyalty.points.entry"]
-            .sudo()
-            .with_context(loyalty_points_locked=tuple(account.ids))
-            .create(
-                {
-                    "account_id": account.id,
-                    "kind": "adjust",
-                    "points": points,
-                    "expiry_date": self.expiry_date if points > 0 else False,
-                    "note": reason,
-                    "user_id": self.env.user.id,
-                }
-            )
+        Entry = self.env["loyalty.points.entry"]
+        entry = Entry._post(
+            Entry._prepare_adjust_vals(account, points, reason, self.expiry_date),
+            locked=account,
         )
         account.message_post(
             body=Markup("%s<br/>%s")
