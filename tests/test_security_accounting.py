@@ -92,7 +92,8 @@ class TestAccountingAccessNotWidened(LoyaltyPointsPosCommon):
                 {
                     "name": "purchase-like moves",
                     "model_id": cls.env["ir.model"]._get_id("account.move"),
-                    "domain_force": "[('move_type', 'in', ('in_invoice', 'in_refund', 'in_receipt'))]",
+                    "domain_force": "[('move_type', 'in', "
+                    "('in_invoice', 'in_refund', 'in_receipt'))]",
                     "groups": [Command.link(cls.purchase_group.id)],
                 },
                 {
@@ -142,8 +143,7 @@ class TestAccountingAccessNotWidened(LoyaltyPointsPosCommon):
     def _access(self, user, mode):
         """{document name: whether ``user`` may ``mode`` it}."""
         return {
-            name: record.with_user(user).has_access(mode)
-            for name, record in self.documents.items()
+            name: record.with_user(user).has_access(mode) for name, record in self.documents.items()
         }
 
     def setUp(self):
