@@ -194,6 +194,44 @@ class TestCards(LoyaltyPointsCommon):
         )
         self.assertEqual(found, self.customer)
 
+    def test_card_numbers_are_for_pos_users_only(self):
+        """res.partner.loyalty_points_card_number is a credential at the till:
+        a user without POS rights neither reads nor searches it, a portal user
+        not even on their own contact (the portal page shows their card)."""
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
+        internal = new_test_user(self.env, login="lp_card_internal", groups="base.group_user")
+        portal = new_test_user(self.env, login="lp_card_portal", groups="base.group_portal")
+        portal_account = self.env["loyalty.points.account"]._get_or_create(
+            portal.partner_id, self.company
+        )
+        portal_card = self._issued(portal_account.with_user(self.manager).action_issue_card())
+        for user, partner, number in (
+            (internal, self.customer, card.number),
+            (portal, portal.partner_id, portal_card.number),
+        ):
+            Partner = self.env["res.partner"].with_user(user)
+            with self.subTest(user=user.login):
+                self.assertEqual(Partner.browse(partner.id).read(["name"])[0]["name"], partner.name)
+                with self.assertRaises(AccessError):
+                    Partner.browse(partner.id).read(["loyalty_points_card_number"])
+                with self.assertRaises(AccessError):
+                    Partner.search([("loyalty_points_card_number", "=", number)])
+                with self.assertRaises(AccessError):
+                    Partner.search_read([("id", "=", partner.id)], ["loyalty_points_card_number"])
+                self.assertNotIn("loyalty_points_card_number", Partner.fields_get())
+        # POS users read it and find a customer by it (the till's customer search)
+        Partner = self.env["res.partner"].with_user(self.cashier)
+        self.assertEqual(
+            Partner.search_read([("loyalty_points_card_number", "=", card.number)], ["name"]),
+            [{"id": self.customer.id, "name": self.customer.name}],
+        )
+        self.assertEqual(
+            Partner.browse(self.customer.id).read(["loyalty_points_card_number"])[0][
+                "loyalty_points_card_number"
+            ],
+            card.number,
+        )
+
     def test_cashier_cannot_touch_cards(self):
         card = self._issued(self.account.with_user(self.manager).action_issue_card())
         cashier_account = self.other_account.with_user(self.cashier)
