@@ -32,3 +32,4 @@ from . import test_bonus_birthday
 from . import test_bonus_demo
 from . import test_bonus_pending
 from . import test_security_accounting
+from . import test_access_matrix

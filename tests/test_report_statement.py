@@ -2,7 +2,7 @@ from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .test_reports import FEB, LoyaltyPointsReportCommon
 
@@ -53,21 +53,36 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
         )
 
     def test_a_cashier_cannot_print_nor_send(self):
-        cashier_env = self._cashier_env()
+        Statement = self._cashier_env()["loyalty.points.statement"].with_context(
+            active_model="res.partner", active_id=self.customer.id
+        )
+        with self.assertRaises(AccessError):
+            Statement.create({"date_from": FEB[0], "date_to": FEB[1]})
+        # the manager prints and sends from the customer
         wizard = (
-            cashier_env["loyalty.points.statement"]
+            self.manager_env["loyalty.points.statement"]
             .with_context(active_model="res.partner", active_id=self.customer.id)
             .create({"date_from": FEB[0], "date_to": FEB[1]})
         )
         self.assertEqual(wizard.account_id, self.account_a)
-        with self.assertRaises(AccessError):
-            wizard.action_print()
-        with self.assertRaises(UserError):
-            wizard.action_send()
-        # the manager prints
-        action = wizard.with_env(self.manager_env).action_print()
+        action = wizard.action_print()
         self.assertEqual(action["report_name"], "loyalty_points.report_customer_statement")
         self.assertEqual(action["data"], {"date_from": "2026-02-01", "date_to": "2026-02-28"})
+        self.assertEqual(wizard.action_send()["res_model"], "mail.compose.message")
+
+    def test_a_manager_of_another_company_gets_no_statement(self):
+        intruder = new_test_user(
+            self.env,
+            login="lp_statement_intruder",
+            groups="base.group_user,point_of_sale.group_pos_manager",
+            company_id=self.company_b.id,
+            company_ids=[Command.set(self.company_b.ids)],
+        )
+        intruder_env = self.env(user=intruder, context={"allowed_company_ids": self.company_b.ids})
+        with self.assertRaises(AccessError):
+            intruder_env["loyalty.points.statement"].create({"account_id": self.account_a.id})
+        with self.assertRaises(AccessError):
+            self._render(intruder_env, self.account_a, {})
 
     def test_rendering_the_statement_needs_a_pos_manager(self):
         """The report itself checks: a cashier rendering it over RPC (or through
