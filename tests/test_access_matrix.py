@@ -9,7 +9,7 @@ fails it too until it has its row.
 """
 
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -347,11 +347,9 @@ class TestAccessMatrix(TransactionCase):
     @contextmanager
     def _rolled_back(self, groups_changed=False):
         try:
-            with self.env.cr.savepoint():
+            with suppress(_Rollback), self.env.cr.savepoint():
                 yield
                 raise _Rollback
-        except _Rollback:
-            pass
         finally:
             self.env.invalidate_all()
             if groups_changed:
