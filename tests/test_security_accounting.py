@@ -181,8 +181,11 @@ class TestAccountingAccessNotWidened(LoyaltyPointsPosCommon):
                 "invoice of a POS order": True,
             },
         )
-        for name, move in self.documents.items():
-            self.assertFalse(move.line_ids.with_user(self.cashier).has_access("read"), name)
+        for mode in ("write", "create", "unlink"):  # point_of_sale: read only
+            self.assertFalse(any(self._access(self.cashier, mode).values()), mode)
+        for name, move in self.documents.items():  # no journal items at all
+            for mode in MODES:
+                self.assertFalse(move.line_ids.with_user(self.cashier).has_access(mode), name)
         Move = self.env["account.move"].with_user(self.cashier)
         everything = self.env["account.move"].union(*self.documents.values())
         self.assertEqual(
