@@ -109,14 +109,14 @@ class DigestDigest(models.Model):
     def _compute_kpi_loyalty_points_outstanding_value(self):
         self._loyalty_points_kpi(
             "kpi_loyalty_points_outstanding_value",
-            lambda companies, start, end: self.env["loyalty.points.rollforward"]
-            .sudo()
-            ._get_outstanding(companies, end),
+            lambda companies, start, end: self.env["loyalty.points.rollforward"]._get_outstanding(
+                companies, end
+            ),
         )
 
     def _compute_kpi_loyalty_points_outstanding_amount_value(self):
         def outstanding_amount(companies, start, end):
-            points = self.env["loyalty.points.rollforward"].sudo()._get_outstanding(companies, end)
+            points = self.env["loyalty.points.rollforward"]._get_outstanding(companies, end)
             return {
                 company.id: points[company.id] * company.loyalty_points_value
                 for company in companies
@@ -153,18 +153,23 @@ class DigestDigest(models.Model):
         return ["earn", "redeem"]
 
     def _loyalty_points_movements(self, companies, start, end):
-        return self.env["loyalty.points.rollforward"].sudo()._get_movements(companies, start, end)
+        return self.env["loyalty.points.rollforward"]._get_movements(companies, start, end)
 
     def _loyalty_points_kpi(self, field_name, compute):
         """Set ``field_name`` of these digests from ``compute(companies,
         start, end)`` ({company id: value}) over the digest's period. The
         figures are the loyalty reports': POS managers only (the digest skips
-        a KPI that raises AccessError for its recipient)."""
-        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+        a KPI that raises AccessError for its recipient), and only of the
+        companies the reader belongs to (any internal user reads any digest;
+        the digest mail computes them as its recipient): a digest of another
+        company shows zeros."""
+        user = self.env.user
+        if not user.has_group("point_of_sale.group_pos_manager"):
             raise AccessError(self.env._("Only Point of Sale managers see the loyalty figures."))
         start, end, companies = self._get_kpi_compute_parameters()
         start, end = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end)
-        values = compute(companies.sudo(), start, end)
+        companies &= user.company_ids
+        values = compute(companies, start, end) if companies else {}
         for digest in self:
             company = digest.company_id or self.env.company
             digest[field_name] = values.get(company.id, 0)

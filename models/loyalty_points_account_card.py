@@ -3,9 +3,11 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.ean import EAN13_LENGTH, ean13_from_sequence, is_valid_ean13
+from ..tools.ean import EAN13_LENGTH, ean13_random, is_valid_ean13
 
-CARD_SEQUENCE_CODE = "loyalty.points.card"
+# Draws of a free card number before giving up (the prefix leaves too few
+# free numbers: at least 6 random digits, a million numbers).
+CARD_NUMBER_DRAWS = 20
 # Pre-printed cards: letters, digits and dashes (what a Code 128 or EAN
 # barcode carries and a cashier can type).
 CARD_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
@@ -19,7 +21,7 @@ class LoyaltyPointsAccount(models.Model):
 
     def action_issue_card(self, number=False):
         """Give each of these accounts a card: ``number`` (a pre-printed card,
-        one account only) or a number generated from the company's sequence.
+        one account only) or a random number in the company's range.
 
         :raises UserError: an account already has an active card, or the number
             is invalid or already used in the company
@@ -155,53 +157,37 @@ class LoyaltyPointsAccount(models.Model):
         return number
 
     @api.model
-    def _loyalty_points_card_sequence(self, company):
-        Sequence = self.env["ir.sequence"].sudo()
-        sequence = Sequence.search(
-            [("code", "=", CARD_SEQUENCE_CODE), ("company_id", "=", company.id)], limit=1
-        )
-        if not sequence:
-            sequence = Sequence.create(
-                {
-                    "name": self.env._("Loyalty Cards (%(company)s)", company=company.name),
-                    "code": CARD_SEQUENCE_CODE,
-                    "company_id": company.id,
-                    "implementation": "no_gap",
-                    "number_next": 1,
-                    "number_increment": 1,
-                }
-            )
-        return sequence
-
-    @api.model
     def _loyalty_points_generate_card_numbers(self, company, count):
-        """``count`` new EAN-13 numbers: the company's prefix, its sequence
-        padded with zeros, the check digit; numbers already used (pre-printed
-        cards typed in) are skipped."""
-        sequence = self._loyalty_points_card_sequence(company)
+        """``count`` new EAN-13 numbers: the company's prefix, random digits
+        (``tools.ean13_random``: the card is the customer's credential at the
+        till, so no number may be derived from another one), the check digit.
+        A number already used in the company (an active or blocked card, a
+        pre-printed one) or twice in the batch is drawn again.
+
+        :raises UserError: no free number after many draws (a long prefix
+            with most of its numbers used)
+        """
         prefix = company.loyalty_points_card_prefix or ""
         Card = self.env["loyalty.points.card"].sudo()
-        numbers = []
-        while len(numbers) < count:
-            batch = []
-            for _i in range(count - len(numbers)):
-                try:
-                    batch.append(ean13_from_sequence(prefix, int(sequence._next())))
-                except ValueError as error:
-                    raise UserError(
-                        self.env._(
-                            "The card numbers of prefix %(prefix)s are exhausted: "
-                            "choose another prefix.",
-                            prefix=prefix,
-                        )
-                    ) from error
-            used = set(
-                Card.search([("company_id", "=", company.id), ("number", "in", batch)]).mapped(
-                    "number"
+        numbers = {}  # an ordered set
+        for _draw in range(CARD_NUMBER_DRAWS):
+            missing = count - len(numbers)
+            if not missing:
+                break
+            batch = {ean13_random(prefix): True for _i in range(missing)}
+            used = Card.search(
+                [("company_id", "=", company.id), ("number", "in", list(batch))]
+            ).mapped("number")
+            numbers.update((number, True) for number in batch if number not in used)
+        if len(numbers) < count:
+            raise UserError(
+                self.env._(
+                    "No free card number was found with the prefix %(prefix)s: "
+                    "choose a shorter prefix.",
+                    prefix=prefix,
                 )
             )
-            numbers += [number for number in batch if number not in used]
-        return numbers
+        return list(numbers)
 
     @api.model
     def _loyalty_points_find_card(self, number, company):

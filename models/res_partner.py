@@ -65,10 +65,12 @@ class ResPartner(models.Model):
         "Sale manager can).",
     )
 
+    # A credential at the till (computed as superuser): for POS users only.
     loyalty_points_card_number = fields.Char(
         string="Loyalty Card",
         compute="_compute_loyalty_points_card_number",
         search="_search_loyalty_points_card_number",
+        groups="point_of_sale.group_pos_user",
         help="The active loyalty card of the customer in the current company.",
     )
 
@@ -112,7 +114,10 @@ class ResPartner(models.Model):
 
     def _search_loyalty_points_card_number(self, operator, value):
         """Customers whose active card in the current company has the number
-        ``value`` (exact match only: a card number is never guessed)."""
+        ``value`` (exact match only: a card number is never guessed).
+        POS users only: Odoo checks a field's groups when it reads the field
+        or searches a stored one, not before it calls this method."""
+        self.check_field_access_rights("read", ["loyalty_points_card_number"])
         if operator not in ("=", "ilike", "=ilike") or not isinstance(value, str):
             return [("id", "=", False)]
         card = self.env["loyalty.points.account"]._loyalty_points_find_card(

@@ -3,7 +3,7 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 # Open lots expiring within this many days are listed on the statement.
@@ -17,6 +17,10 @@ class ReportLoyaltyPointsStatement(models.AbstractModel):
     The period comes from ``data`` (the statement wizard) or from the context
     keys ``loyalty_points_statement_date_from`` / ``_date_to`` (the mail
     composer); by default the current month and the two before it.
+
+    Only POS managers render it, whatever renders it (the wizard, a mail
+    template, a call over RPC): a customer's history is not for every user who
+    can make a mail template.
     """
 
     _name = "report.loyalty_points.report_customer_statement"
@@ -36,7 +40,19 @@ class ReportLoyaltyPointsStatement(models.AbstractModel):
         return date_from, date_to
 
     @api.model
+    def _check_statement_access(self):
+        """:raises AccessError: the user (not the superuser mode: a template
+        rendered with sudo() is still rendered for its user) is not a POS
+        manager."""
+        user = self.env.user
+        if not (user._is_superuser() or user.has_group("point_of_sale.group_pos_manager")):
+            raise AccessError(
+                self.env._("Only Point of Sale managers can print or send loyalty statements.")
+            )
+
+    @api.model
     def _get_report_values(self, docids, data=None):
+        self._check_statement_access()
         accounts = self.env["loyalty.points.account"].browse(docids)
         accounts.check_access("read")
         date_from, date_to = self._statement_period(data)

@@ -34,3 +34,5 @@ from . import test_bonus_pending
 from . import test_server_authority_ledger
 from . import test_ledger_api
 from . import test_alerts
+from . import test_security_accounting
+from . import test_access_matrix

@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 from odoo.tests import BaseCase, tagged
 
-from ..tools.ean import ean13_from_sequence, ean_check_digit, is_valid_ean13
+from ..tools import ean
+from ..tools.ean import ean13_random, ean_check_digit, is_valid_ean13
 
 
 @tagged("at_install", "-post_install")
@@ -23,11 +26,14 @@ class TestEan(BaseCase):
         self.assertFalse(is_valid_ean13("590123412345X"))
         self.assertFalse(is_valid_ean13(None))
 
-    def test_from_sequence(self):
-        self.assertEqual(ean13_from_sequence("29", 1), "2900000000018")
-        self.assertEqual(ean13_from_sequence("29", 1234), "2900000012349")
-        self.assertTrue(is_valid_ean13(ean13_from_sequence("2", 99999999999)))
-        with self.assertRaises(ValueError):
-            ean13_from_sequence("29", 10**10)  # does not fit in 10 digits
-        with self.assertRaises(ValueError):
-            ean13_from_sequence("2X", 1)
+    def test_random(self):
+        with patch.object(ean, "randbelow", return_value=1234) as draw:
+            self.assertEqual(ean13_random("29"), "2900000012349")
+        draw.assert_called_once_with(10**10)
+        numbers = {ean13_random("271") for _i in range(50)}
+        self.assertEqual(len(numbers), 50)
+        self.assertTrue(all(is_valid_ean13(n) and n.startswith("271") for n in numbers))
+        self.assertTrue(is_valid_ean13(ean13_random("")))
+        for prefix in ("2X", "29" * 6):
+            with self.assertRaises(ValueError):
+                ean13_random(prefix)

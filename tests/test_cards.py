@@ -1,7 +1,10 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..tools import ean
 from ..tools.ean import ean_check_digit, is_valid_ean13
 from .common import LoyaltyPointsCommon
 
@@ -41,15 +44,74 @@ class TestCards(LoyaltyPointsCommon):
             self.account.card_number, cards.filtered(lambda c: c.account_id == self.account).number
         )
 
-    def test_generation_skips_numbers_taken_by_preprinted_cards(self):
-        Account = self.env["loyalty.points.account"]
-        sequence = Account._loyalty_points_card_sequence(self.company)
-        following = f"29{str(sequence.number_next_actual).zfill(10)}"
-        taken = following + ean_check_digit(following)
+    def _number(self, value, prefix="29"):
+        """The EAN-13 of ``prefix`` and the random draw ``value``."""
+        body = prefix + str(value).zfill(12 - len(prefix))
+        return body + ean_check_digit(body)
+
+    def _draws(self, *values):
+        """Patch the random source of the card numbers: it draws ``values``."""
+        return patch.object(ean, "randbelow", side_effect=list(values))
+
+    def test_generated_numbers_are_random(self):
+        """The card is the customer's credential at the till, and a customer
+        sees their own number: the next card is not derivable from it."""
+        manager_account = self.account.with_user(self.manager)
+        first = self._issued(manager_account.action_issue_card())
+        second = self._issued(self.other_account.with_user(self.manager).action_issue_card())
+        bodies = [int(card.number[2:-1]) for card in first | second]
+        self.assertNotEqual(abs(bodies[0] - bodies[1]), 1, "consecutive card numbers")
+        third = self._issued(manager_account.action_replace_card(reason="Lost"))
+        self.assertNotIn(abs(int(third.number[2:-1]) - bodies[0]), (1, 2), "guessable")
+        # the digits after the prefix come from the secrets module
+        with self._draws(4242424242):
+            account = self.env["loyalty.points.account"]._get_or_create(
+                self.env["res.partner"].create({"name": "Drawn"}), self.company
+            )
+            card = self._issued(account.with_user(self.manager).action_issue_card())
+        self.assertEqual(card.number, self._number(4242424242))
+
+    def test_numbers_in_use_are_drawn_again(self):
+        taken = self._number(7)
         self.account.with_user(self.manager).action_issue_card(taken)
-        card = self._issued(self.other_account.with_user(self.manager).action_issue_card())
-        self.assertNotEqual(card.number, taken)
-        self.assertTrue(is_valid_ean13(card.number))
+        blocked = self._number(8)
+        third = self.env["loyalty.points.account"]._get_or_create(
+            self.env["res.partner"].create({"name": "Lost Card"}), self.company
+        )
+        third.with_user(self.manager).action_issue_card(blocked)
+        third.with_user(self.manager).action_block_card(reason="Lost")
+        # the draw hits the pre-printed card, then the blocked one
+        with self._draws(7, 8, 9):
+            card = self._issued(self.other_account.with_user(self.manager).action_issue_card())
+        self.assertEqual(card.number, self._number(9))
+        # nothing free after many draws: a clear error, nothing issued
+        with self._draws(*[7] * 100), self.assertRaisesRegex(UserError, "free card number"):
+            third.with_user(self.manager).action_issue_card()
+        self.assertEqual(len(third.card_ids), 1)
+
+    def test_bulk_issue_draws_unique_numbers(self):
+        tag = self.env["res.partner.category"].create({"name": "Bulk"})
+        self.env["res.partner"].create(
+            [{"name": f"Bulk {i}", "category_id": [Command.link(tag.id)]} for i in range(3)]
+        )
+        self.account.with_user(self.manager).action_issue_card(self._number(5))
+        wizard = Form(self.env["loyalty.points.card.issue"].with_user(self.manager))
+        wizard.partner_category_ids.add(tag)
+        # the batch draws 5 (in use) and 6 twice: both drawn again
+        with self._draws(5, 6, 6, 11, 12):
+            cards = self._issued(wizard.save().action_confirm())
+        self.assertEqual(sorted(cards.mapped("number")), [self._number(n) for n in (6, 11, 12)])
+        # a larger batch: all different, valid, in the company's range
+        tag_2 = self.env["res.partner.category"].create({"name": "Bulk 2"})
+        self.env["res.partner"].create(
+            [{"name": f"Many {i}", "category_id": [Command.link(tag_2.id)]} for i in range(40)]
+        )
+        wizard = Form(self.env["loyalty.points.card.issue"].with_user(self.manager))
+        wizard.partner_category_ids.add(tag_2)
+        cards = self._issued(wizard.save().action_confirm())
+        self.assertEqual(len(set(cards.mapped("number"))), 40)
+        for card in cards:
+            self.assertTrue(is_valid_ean13(card.number) and card.number.startswith("29"))
 
     def test_preprinted_number_and_bad_input(self):
         manager_account = self.account.with_user(self.manager)
@@ -131,6 +193,44 @@ class TestCards(LoyaltyPointsCommon):
             ]
         )
         self.assertEqual(found, self.customer)
+
+    def test_card_numbers_are_for_pos_users_only(self):
+        """res.partner.loyalty_points_card_number is a credential at the till:
+        a user without POS rights neither reads nor searches it, a portal user
+        not even on their own contact (the portal page shows their card)."""
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
+        internal = new_test_user(self.env, login="lp_card_internal", groups="base.group_user")
+        portal = new_test_user(self.env, login="lp_card_portal", groups="base.group_portal")
+        portal_account = self.env["loyalty.points.account"]._get_or_create(
+            portal.partner_id, self.company
+        )
+        portal_card = self._issued(portal_account.with_user(self.manager).action_issue_card())
+        for user, partner, number in (
+            (internal, self.customer, card.number),
+            (portal, portal.partner_id, portal_card.number),
+        ):
+            Partner = self.env["res.partner"].with_user(user)
+            with self.subTest(user=user.login):
+                self.assertEqual(Partner.browse(partner.id).read(["name"])[0]["name"], partner.name)
+                with self.assertRaises(AccessError):
+                    Partner.browse(partner.id).read(["loyalty_points_card_number"])
+                with self.assertRaises(AccessError):
+                    Partner.search([("loyalty_points_card_number", "=", number)])
+                with self.assertRaises(AccessError):
+                    Partner.search_read([("id", "=", partner.id)], ["loyalty_points_card_number"])
+                self.assertNotIn("loyalty_points_card_number", Partner.fields_get())
+        # POS users read it and find a customer by it (the till's customer search)
+        Partner = self.env["res.partner"].with_user(self.cashier)
+        self.assertEqual(
+            Partner.search_read([("loyalty_points_card_number", "=", card.number)], ["name"]),
+            [{"id": self.customer.id, "name": self.customer.name}],
+        )
+        self.assertEqual(
+            Partner.browse(self.customer.id).read(["loyalty_points_card_number"])[0][
+                "loyalty_points_card_number"
+            ],
+            card.number,
+        )
 
     def test_cashier_cannot_touch_cards(self):
         card = self._issued(self.account.with_user(self.manager).action_issue_card())

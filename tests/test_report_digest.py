@@ -5,7 +5,7 @@ from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .test_reports import FEB, LoyaltyPointsReportCommon
 
@@ -34,12 +34,12 @@ class TestDigest(LoyaltyPointsReportCommon):
             }
         )
 
-    def _kpis(self, user, start, end):
+    def _kpis(self, user, start, end, companies=None):
         digest = self.digest.with_env(
             self.env(
                 user=user,
                 context={
-                    "allowed_company_ids": self.company_a.ids,
+                    "allowed_company_ids": (companies or self.company_a).ids,
                     "start_datetime": start,
                     "end_datetime": end,
                 },
@@ -83,6 +83,35 @@ class TestDigest(LoyaltyPointsReportCommon):
             kpis = self.digest._compute_kpis(self.company_a, user)
             names = {kpi["kpi_name"] for kpi in kpis}
             self.assertEqual("kpi_loyalty_points_issued" in names, shown, user.login)
+
+    def test_a_manager_of_another_company_reads_no_figures(self):
+        """Any internal user reads any digest (Odoo's access rights): the
+        loyalty figures are those of the reader's companies only."""
+        intruder = new_test_user(
+            self.env,
+            login="lp_digest_intruder",
+            groups="base.group_user,point_of_sale.group_pos_manager",
+            company_id=self.company_b.id,
+            company_ids=[Command.set(self.company_b.ids)],
+        )
+        period = (datetime(2026, 2, 1), datetime(2026, 3, 1))
+        self.assertEqual(self._kpis(self.manager, *period)["outstanding"], 275)
+        kpis = self._kpis(intruder, *period, companies=self.company_b)
+        self.assertEqual(kpis, dict.fromkeys(KPIS, 0))
+        # the digest mail of a recipient: the same figures as they would read
+        for user, outstanding in ((self.manager, "275.00"), (intruder, "0.00")):
+            kpis = {
+                kpi["kpi_name"]: kpi["kpi_col3"]["value"]
+                for kpi in self.digest._compute_kpis(user.company_id, user)
+            }
+            self.assertEqual(kpis["kpi_loyalty_points_outstanding"], outstanding, user.login)
+
+    def test_the_digest_mail_shows_the_figures_to_its_recipient(self):
+        self.digest.user_ids = self.manager
+        self.digest._action_send_to_user(self.manager)
+        mail = self.env["mail.mail"].search([("subject", "like", "Loyalty digest")])
+        self.assertIn("Loyalty: Outstanding Points", mail.body_html)
+        self.assertIn("275.00", mail.body_html)
 
 
 @tagged("post_install", "-at_install")

