@@ -198,11 +198,9 @@ class TestAccessMatrix(TransactionCase):
         cls.tier = cls.env["loyalty.points.tier"].create(
             {"name": "Matrix Gold", "min_turnover": 1e9}
         )
-        Entry = cls.env["loyalty.points.entry"].sudo()
+        Entry = cls.env["loyalty.points.entry"]
         cls.lots = {
-            account: Entry.create(
-                {"account_id": account.id, "kind": "adjust", "points": 100, "note": "opening"}
-            )
+            account: Entry._post(Entry._prepare_adjust_vals(account, 100, "opening"))
             for account in (cls.account, *cls.accounts.values())
         }
         cls.account.sudo().action_issue_card()
