@@ -112,6 +112,7 @@ METHODS = {
     },
     "res.config.settings": {
         "action_loyalty_points_post_liability":     "-    -    -    -    -    yes  -",
+        "action_loyalty_points_check_ledger":       "-    -    -    -    yes  -    yes",
         "action_loyalty_points_reconcile":          "-    -    -    -    -    yes  -",
         "action_loyalty_points_report_send_now":    "-    -    -    -    yes  -    -",
         "action_open_loyalty_points_sms_birthday":  "-    -    open open open open open",
@@ -411,6 +412,11 @@ class TestAccessMatrix(TransactionCase):
             "loyalty.points.tier.action_open_accounts": lambda env: env["loyalty.points.tier"]
             .browse(self.tier.id)
             .action_open_accounts(),
+            "res.config.settings.action_loyalty_points_check_ledger": lambda env: env[
+                "res.config.settings"
+            ]
+            .create({})
+            .action_loyalty_points_check_ledger(),
             "res.config.settings.action_loyalty_points_post_liability": lambda env: env[
                 "res.config.settings"
             ]
