@@ -151,7 +151,9 @@ class LoyaltyPointsEntry(models.Model):
         Entries and their journal entries are written in one transaction; the
         cron framework commits between batches and runs the job again while
         work remains. A killed run rolls back whole batches; a re-run only
-        finds entries without ``move_id``: nothing is posted twice.
+        finds entries without ``move_id``: nothing is posted twice. Once no
+        entry is left, the deferred revenue pools are released
+        (``_post_revenue_release``).
 
         :return: the number of entries left to post
         """

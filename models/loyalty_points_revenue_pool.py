@@ -165,7 +165,8 @@ class LoyaltyPointsRevenuePool(models.Model):
         the refunds took back.
 
         A pool's lots are those its journal entry posted (an opening pool: every
-        lot up to ``entry_id_max``, its movements after it). A lot given back
+        lot up to ``entry_id_max`` but those of open issue pools, its movements
+        after it). A lot given back
         (a refunded points payment) belongs to the pools of the lots its debit
         took, in proportion: the recursive part follows the chain.
         """
@@ -190,7 +191,7 @@ class LoyaltyPointsRevenuePool(models.Model):
                     ON lot.company_id = %(company)s AND lot.id <= pool.entry_id_max
                  WHERE pool.kind = 'opening' AND lot.points > 0
                    AND NOT EXISTS (
-                        SELECT 1 FROM loyalty_points_revenue_pool AS issue
+                        SELECT 1 FROM pool AS issue
                          WHERE issue.kind = 'issue' AND issue.move_id = lot.move_id)
             ), lot_pool(lot_id, pool_id, after_id, weight) AS (
                 SELECT lot_id, pool_id, after_id, 1.0::float8 FROM base

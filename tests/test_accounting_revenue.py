@@ -161,6 +161,7 @@ class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon):
                     "kind": "issue",
                     "issued_points": 10000,
                     "issue_redemption": 95,
+                    "point_value": 1.0,
                     "deferred_amount": 8675.80,
                     "released_amount": 0,
                     "liability_amount": 8675.80,
@@ -180,6 +181,9 @@ class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon):
             [(self.product_a, 45)], customer=self.anna, payments=[(self.points_pm, 4500)]
         )
         self.assertEqual((paid.loyalty_points_redeemed, paid.loyalty_points_earned), (4500, 0))
+        self.assertEqual(
+            self._reconcile()["pending"], {"open_session": {"count": 1, "points": -4500.0}}
+        )
         self._close_session()
         self.assertEqual(self._liability(), 4175.80, "the closing settles the face value")
         check = self._reconcile()
@@ -237,6 +241,11 @@ class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon):
             (check["deferred"], check["released"], check["pools"], check["expected_redemption"]),
             (8675.80, 7602.51, 1, 97.0),
         )
+        settings = self.env["res.config.settings"].with_user(self.accountant).create({})
+        notice = settings.action_loyalty_points_reconcile()["params"]
+        self.assertEqual(notice["type"], "success")
+        for figure in ("8,675.80", "7,602.51", "97.0 %", "1,073.29"):
+            self.assertIn(figure, notice["message"])
         # a re-run posts nothing
         moves = self.env["account.move"].search([("company_id", "=", self.company.id)])
         self._post()
@@ -480,6 +489,13 @@ class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon):
         self.assertEqual(opening.state, "closed")
         check = self._reconcile()
         self.assertEqual((check["balance"], check["expected"], check["causes"]), (80, 80, []))
+        # and deferred revenue again: a new opening pool of the 80 points left
+        company.loyalty_points_accounting_method = "deferred_revenue"
+        self.assertRecordValues(
+            self._pools() - opening,
+            [{"kind": "opening", "state": "open", "issued_points": 80, "deferred_amount": 76}],
+        )
+        self._assert_ties_out(76.0)
 
     def test_switching_accounting_on_opens_a_pool(self):
         self._close_session()
