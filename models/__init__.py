@@ -7,6 +7,8 @@ from . import loyalty_points_account_bonus
 from . import loyalty_points_entry
 from . import loyalty_points_entry_jobs
 from . import loyalty_points_entry_accounting
+from . import loyalty_points_revenue_pool
+from . import loyalty_points_redemption_estimate
 from . import loyalty_points_allocation
 from . import loyalty_points_program
 from . import loyalty_points_tier

@@ -128,6 +128,15 @@ class LoyaltyPointsEntry(models.Model):
         help="The accounting entry that booked these points in the liability.",
     )
 
+    deferred_amount = fields.Float(
+        readonly=True,
+        copy=False,
+        groups="account.group_account_readonly,account.group_account_manager",
+        help="Deferred revenue method: what the liability took for these points when "
+        "the job posted them (the part of the sale's price allocated to them, or their "
+        "stand-alone selling price); negative on a refund's reversal of them.",
+    )
+
     _sql_constraints = [
         ("idempotency_key_uniq", "UNIQUE(idempotency_key)", "This entry is already booked."),
         ("points_not_zero", "CHECK(points <> 0)", "An entry must move some points."),
@@ -278,6 +287,12 @@ class LoyaltyPointsEntry(models.Model):
     def _source_ref(self, source):
         """How ``source`` (a document of ``SOURCES``) appears in keys (0: none)."""
         return f"{SOURCES[source._name][1]}{source.id}" if source else "0"
+
+    def _source(self):
+        """The document that asked the ledger for this entry (a document of
+        ``SOURCES``), or None."""
+        self.ensure_one()
+        return next((self[field] for field, _prefix in SOURCES.values() if self[field]), None)
 
     @api.model
     def _source_vals(self, source):

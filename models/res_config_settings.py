@@ -93,6 +93,19 @@ class ResConfigSettings(models.TransientModel):
     loyalty_points_accounting_period = fields.Selection(
         related="company_id.loyalty_points_accounting_period", readonly=False
     )
+    loyalty_points_accounting_method = fields.Selection(
+        related="company_id.loyalty_points_accounting_method", readonly=False
+    )
+    loyalty_points_expected_redemption = fields.Float(
+        related="company_id.loyalty_points_expected_redemption", readonly=False
+    )
+    loyalty_points_deferral_account_id = fields.Many2one(
+        related="company_id.loyalty_points_deferral_account_id", readonly=False
+    )
+    loyalty_points_revenue_adjustment_account_id = fields.Many2one(
+        related="company_id.loyalty_points_revenue_adjustment_account_id", readonly=False
+    )
+    loyalty_points_estimate_ids = fields.One2many(related="company_id.loyalty_points_estimate_ids")
 
     def action_open_loyalty_points_sms_template(self):
         """Open the loyalty SMS template of the button (its context names it),
@@ -204,15 +217,43 @@ class ResConfigSettings(models.TransientModel):
             self.env._("The points movements will be posted in a moment."), "info"
         )
 
+    def action_loyalty_points_revenue_pools(self):
+        """The deferred revenue pools of the company."""
+        self._loyalty_points_check_accountant()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "loyalty_points.loyalty_points_revenue_pool_action"
+        )
+        action["domain"] = [("company_id", "=", self.company_id.id)]
+        return action
+
     def action_loyalty_points_reconcile(self):
-        """Compare the liability account with the outstanding points."""
+        """Compare the liability account with what its method calls for."""
         self._loyalty_points_check_accountant()
         company = self.company_id
         check = company._loyalty_points_reconcile()[company]
         currency = company.currency_id
+        method = ""
+        if check.get("method") == "deferred_revenue":
+            method = self.env._(
+                "Deferred revenue %(deferred)s, released %(released)s, over %(pools)s pools "
+                "at %(percent)s %% expected redemption. ",
+                deferred=currency.format(check["deferred"]),
+                released=currency.format(check["released"]),
+                pools=check["pools"],
+                percent=check["expected_redemption"],
+            )
+            for cause, pending in check["pending"].items():
+                method += self.env._(
+                    "Not in the books yet (%(what)s): %(points)s points. ",
+                    what=self.env._("not posted yet")
+                    if cause == "unposted"
+                    else self.env._("paid in POS sessions not closed yet"),
+                    points=pending["points"],
+                )
         if currency.is_zero(check["difference"]) and not check["causes"]:
             return self._loyalty_points_notify(
-                self.env._(
+                method
+                + self.env._(
                     "The points liability ties out: %(amount)s.",
                     amount=currency.format(check["balance"]),
                 ),
@@ -223,6 +264,10 @@ class ResConfigSettings(models.TransientModel):
             "open_session": self.env._("points payments of POS sessions not closed yet"),
             "manual": self.env._("journal items entered by hand on the account"),
             "other": self.env._("rounding or a point value changed before a session closed"),
+            "catch_up": self.env._(
+                "revenue to release at the next posting (points paid in closed sessions, "
+                "expiries, refunds, a new estimate)"
+            ),
         }
         causes = "; ".join(
             self.env._(
@@ -232,17 +277,25 @@ class ResConfigSettings(models.TransientModel):
             )
             for cause in check["causes"]
         )
-        return self._loyalty_points_notify(
-            self.env._(
+        figures = {
+            "balance": currency.format(check["balance"]),
+            "expected": currency.format(check["expected"]),
+            "difference": currency.format(check["difference"]),
+            "causes": causes,
+        }
+        if method:
+            message = self.env._(
+                "Liability %(balance)s, deferred less released %(expected)s, difference "
+                "%(difference)s. Causes: %(causes)s",
+                **figures,
+            )
+        else:
+            message = self.env._(
                 "Liability %(balance)s, outstanding points %(expected)s, difference "
                 "%(difference)s. Causes: %(causes)s",
-                balance=currency.format(check["balance"]),
-                expected=currency.format(check["expected"]),
-                difference=currency.format(check["difference"]),
-                causes=causes,
-            ),
-            "warning",
-        )
+                **figures,
+            )
+        return self._loyalty_points_notify(method + message, "warning")
 
     def _loyalty_points_notify(self, message, kind):
         return {

@@ -20,6 +20,7 @@ from . import test_report_statement
 from . import test_report_digest
 from . import test_report_analysis
 from . import test_accounting
+from . import test_accounting_revenue
 from . import test_card_tools
 from . import test_cards
 from . import test_frontend_cards
