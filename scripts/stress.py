@@ -19,6 +19,7 @@ seconds); at the deadline the tills stop where they are.
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -29,7 +30,6 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg2
 import requests
-from ledger_check import ledger_counts
 
 ADMIN = ("admin", "admin")
 CASHIER_PASSWORD = "stress-till-password"  # a throwaway test database
@@ -505,10 +505,6 @@ def check(args):
         )
         if twice_booked:
             problems.append(f"{twice_booked} orders redeemed twice")
-        accounts = count("SELECT COUNT(*) FROM loyalty_points_account")
-        ledger = ledger_counts(cr)
-        problems += [f"{number} {text}" for number, text in ledger.values() if number]
-        bad_sum, bad_lots, bad_alloc = (ledger[key][0] for key in ("sum", "lots", "alloc"))
         # Overdrafts: the running balance of the account right after the
         # entries of an order (entries of one account are booked under its
         # row lock, so id order is booking order) below zero, on an order
@@ -553,12 +549,11 @@ def check(args):
             " WHERE entry.kind = 'expire'"
         )
         negative = count("SELECT COUNT(*) FROM loyalty_points_account WHERE balance < 0")
-        out(
-            f"  ledger: {accounts} accounts, balance + pending = sum of entries: "
-            f"{'OK' if not bad_sum else 'BROKEN'}; = sum of open lots: "
-            f"{'OK' if not bad_lots else 'BROKEN'}; lots = points - allocations: "
-            f"{'OK' if not bad_alloc else 'BROKEN'}; idempotency keys twice: {keys}"
-        )
+        out(f"  idempotency keys booked twice: {keys}; orders redeemed twice: {twice_booked}")
+        if args.ledger and os.path.getsize(args.ledger):
+            problems += ledger_report(args.ledger)
+        else:
+            problems.append("the ledger checks (scripts/stress_ledger.py) did not run")
         out(
             f"  overdrafts: {overdrawing_orders} orders overdrew {overdrawn_accounts} accounts "
             f"({negative} still negative), {activities} manager activities, "
@@ -568,6 +563,60 @@ def check(args):
     for problem in problems:
         out(f"  FAILED: {problem}")
     return 1 if problems else 0
+
+
+LEDGER_CHECKS = {
+    "sum": "accounts: balance + pending points != sum of entries",
+    "lots": "accounts: balance != open lots (or pending != pending lots)",
+    "remaining": "lots: remaining != points - allocations",
+    "overspent": "debits: allocations take more than the entry moved",
+}
+
+
+def ledger_report(path):
+    """Print the findings of scripts/stress_ledger.py (the addon's
+    ``_ledger_problems`` before and after the jobs, their convergence);
+    return the problems."""
+    with open(path) as handle:
+        ledger = json.load(handle)
+    problems = []
+
+    def findings(label, found):
+        if not found["count"]:
+            return "OK"
+        more = "at least " if found["capped"] else ""
+        for check, number in sorted(found["by_check"].items()):
+            problems.append(f"{label}: {more}{number} {LEDGER_CHECKS.get(check, check)}")
+        problems.extend(f"{label}: e.g. {sample}" for sample in found["sample"][:3])
+        return f"BROKEN ({more}{found['count']} problems)"
+
+    before = findings("ledger as the load left it", ledger["before_jobs"])
+    out(
+        f"  ledger invariant (loyalty.points.entry._ledger_problems) on all "
+        f"{ledger['accounts']} accounts: {before}"
+    )
+    runs = ", ".join(
+        f"{job} {runs_left[0]} run(s){'' if not runs_left[1] else ', NOT converged'}"
+        for job, runs_left in ledger["converge"].items()
+    )
+    rerun = ", ".join(f"{job} {runs_left[0]}" for job, runs_left in ledger["rerun"].items())
+    state = ledger["state_rerun"]
+    changed = ledger["rerun_changed"]
+    out(
+        f"  jobs re-run until done: {runs}; a second round ({rerun} run(s)) changes "
+        f"{'nothing' if not changed else ', '.join(changed)}; due lots left "
+        f"{state['due_lots']}, pending lots due {state['pending_due']}"
+    )
+    for job, (_runs, left) in ledger["converge"].items():
+        if left:
+            problems.append(f"the {job} job does not converge ({left} left)")
+    if changed:
+        problems.append(f"a second round of the jobs changed {', '.join(changed)}")
+    if state["due_lots"] or state["pending_due"]:
+        problems.append("due lots left open after the jobs")
+    after = findings("ledger after the jobs", ledger["after_jobs"])
+    out(f"  ledger invariant after the jobs: {after}")
+    return problems
 
 
 def summary(args):
@@ -609,6 +658,7 @@ def main():
     check_parser.add_argument("--db", required=True)
     check_parser.add_argument("--mode", choices=("with", "without"), required=True)
     check_parser.add_argument("--result", required=True)
+    check_parser.add_argument("--ledger", help="JSON of scripts/stress_ledger.py (with the addon)")
     summary_parser = sub.add_parser("summary")
     summary_parser.add_argument("--with-result", required=True)
     summary_parser.add_argument("--without-result", required=True)
