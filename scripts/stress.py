@@ -342,12 +342,20 @@ def till_loop(args, world, index, stats, deadline, shared_sent):
 
 def jobs_loop(args, stats, deadline, done):
     """Trigger the expiry and tier jobs now and then, as admin."""
-    admin = Client(args.url, args.db, *ADMIN)
+    reads = CHAOS_TRIES if args.chaos else 1
+    admin = patiently(stats, reads, deadline, Client, args.url, args.db, *ADMIN)
     crons = {}
     for key, xmlid in (("expire", "ir_cron_expire_points"), ("tiers", "ir_cron_recompute_tiers")):
-        crons[key] = admin.call("ir.model.data", "check_object_reference", "loyalty_points", xmlid)[
-            1
-        ]
+        crons[key] = patiently(
+            stats,
+            reads,
+            deadline,
+            admin.call,
+            "ir.model.data",
+            "check_object_reference",
+            "loyalty_points",
+            xmlid,
+        )[1]
     # Under chaos a job run whose worker dies, or whose connection ends, is
     # rolled back: the next run takes its work over (checked after the run).
     interrupted = TRANSIENT if args.chaos else (RpcError,)
