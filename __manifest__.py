@@ -4,7 +4,7 @@
     "name": "Loyalty Points",
     "summary": "Points on every purchase, tiers by turnover, an immutable points "
     "journal with per-lot expiry, paying with points at the POS, SMS notifications",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "loyalty_points developers",

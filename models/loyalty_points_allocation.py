@@ -47,20 +47,6 @@ class LoyaltyPointsAllocation(models.Model):
         ),
     ]
 
-    def init(self):
-        # Columns of earlier versions (the company, the log columns): Odoo
-        # keeps a column its model no longer has.
-        self.env.cr.execute(
-            """
-            ALTER TABLE loyalty_points_allocation
-                DROP COLUMN IF EXISTS company_id,
-                DROP COLUMN IF EXISTS create_uid,
-                DROP COLUMN IF EXISTS create_date,
-                DROP COLUMN IF EXISTS write_uid,
-                DROP COLUMN IF EXISTS write_date
-            """
-        )
-
     def write(self, vals):
         if self:
             raise UserError(self.env._("Allocations of the points journal cannot be changed."))

@@ -3,7 +3,7 @@ from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from ..tools import POINTS_DIGITS, is_ledger, ledger_context, plan_consumption, round_points
 
@@ -62,7 +62,7 @@ class LoyaltyPointsEntry(models.Model):
         precompute=True,
     )
     # company_id and kind are not indexed: neither selects a small part of the
-    # journal (see init() and docs/performance.md, "The expiry job").
+    # journal (see migrations/18.0.1.3.0 and docs/performance.md, "The expiry job").
     company_id = fields.Many2one(related="account_id.company_id", store=True, precompute=True)
     date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     kind = fields.Selection(KINDS, required=True, readonly=True)
@@ -165,30 +165,22 @@ class LoyaltyPointsEntry(models.Model):
     ]
 
     def init(self):
-        # The expiry job and the "expiring soon" figures only look at open lots.
-        self.env.cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS loyalty_points_entry_open_lot_idx
-                ON loyalty_points_entry (expiry_date, account_id)
-             WHERE remaining > 0
-            """
+        # Partial indexes (earlier versions' indexes are dropped by
+        # migrations/18.0.1.3.0). The expiry job and the "expiring soon"
+        # figures only look at open lots, the release job at pending ones.
+        create_index(
+            self.env.cr,
+            "loyalty_points_entry_open_lot_idx",
+            self._table,
+            ["expiry_date", "account_id"],
+            where="remaining > 0",
         )
-        # Indexes of earlier versions that no query needs (Odoo keeps an
-        # index when its field stops asking for it). Every new entry and
-        # every lot's change of ``remaining`` paid for them.
-        self.env.cr.execute(
-            """
-            DROP INDEX IF EXISTS loyalty_points_entry__kind_index,
-                                 loyalty_points_entry__company_id_index
-            """
-        )
-        # The release job only looks at pending lots.
-        self.env.cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS loyalty_points_entry_pending_lot_idx
-                ON loyalty_points_entry (available_date, account_id)
-             WHERE pending
-            """
+        create_index(
+            self.env.cr,
+            "loyalty_points_entry_pending_lot_idx",
+            self._table,
+            ["available_date", "account_id"],
+            where="pending",
         )
 
     @api.depends("kind", "points", "account_id")

@@ -7,16 +7,25 @@ installed the wheel (pip install --target). The wheel must be the OCA-style
 distribution odoo-addon-loyalty_points for Odoo 18.0 and hold, under
 odoo/addons/loyalty_points/, the manifest, every data and demo file it names, and
 every file of the checkout (the files git tracks, or all of them outside git):
-models, views, static files, translations. Prints what is wrong; exits 1 if anything is.
+models, views, static files, translations, tests, migrations; but none of the
+development files (scripts/wheel_backend.py: DEVELOPMENT, the scripts and
+benchmarks, CI, lint settings). Its RECORD lists every file with its hash.
+Prints what is wrong; exits 1 if anything is.
 """
 
 import ast
+import base64
+import csv
 import email.parser
 import fnmatch
+import hashlib
+import io
 import os
 import subprocess
 import sys
 import zipfile
+
+from wheel_backend import DEVELOPMENT, is_development
 
 ADDON = "loyalty_points"
 PREFIX = f"odoo/addons/{ADDON}/"
@@ -51,6 +60,27 @@ def source_files(source_dir):
     return found
 
 
+def record_problems(wheel):
+    """What RECORD gets wrong: a file it misses, or a hash or size that differs."""
+    names = wheel.namelist()
+    record_name = next((n for n in names if n.endswith(".dist-info/RECORD")), None)
+    if not record_name:
+        return ["no .dist-info/RECORD in the wheel"]
+    rows = {
+        row[0]: row[1:] for row in csv.reader(io.StringIO(wheel.read(record_name).decode())) if row
+    }
+    wrong = []
+    for name in names:
+        if name == record_name or name.endswith("/"):
+            continue
+        data = wheel.read(name)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        if rows.get(name) != [f"sha256={digest}", str(len(data))]:
+            wrong.append(f"RECORD does not list {name} with its hash and size")
+    wrong += [f"RECORD lists {name}, not in the wheel" for name in rows.keys() - set(names)]
+    return wrong
+
+
 def problems(wheel_path, source_dir, installed_dir):
     with zipfile.ZipFile(wheel_path) as wheel:
         names = wheel.namelist()
@@ -59,7 +89,7 @@ def problems(wheel_path, source_dir, installed_dir):
         if not meta_name:
             return ["no .dist-info/METADATA in the wheel"], len(shipped)
         metadata = email.parser.HeaderParser().parsestr(wheel.read(meta_name).decode())
-    wrong = []
+        wrong = record_problems(wheel)
     if metadata["Name"] != f"odoo-addon-{ADDON}":
         wrong.append(f"distribution name is {metadata['Name']!r}, not 'odoo-addon-{ADDON}'")
     requires = metadata.get_all("Requires-Dist") or []
@@ -78,13 +108,21 @@ def problems(wheel_path, source_dir, installed_dir):
             pattern = glob.split("/", 1)[1] if glob.startswith(f"{ADDON}/") else glob
             if not any(fnmatch.fnmatch(p, pattern.replace("**/*", "*")) for p in shipped):
                 wrong.append(f"no file of the asset {glob} ({bundle}) in the wheel")
-    for path in sorted(source_files(source_dir) - NOT_SHIPPED - shipped):
-        wrong.append(f"missing {PREFIX}{path} (in the checkout)")
+    checkout = source_files(source_dir)
+    for path in sorted(checkout - NOT_SHIPPED - shipped):
+        if not is_development(path):
+            wrong.append(f"missing {PREFIX}{path} (in the checkout)")
+    for path in sorted(p for p in shipped if is_development(p)):
+        wrong.append(f"{PREFIX}{path} is a development file ({', '.join(DEVELOPMENT)})")
+    if not any(is_development(p) for p in checkout):
+        wrong.append("no development file in the checkout: is DEVELOPMENT out of date?")
     kinds = {
         "translations (i18n/*.po)": "i18n/*.po",
         "static JavaScript (static/src/**.js)": "static/src/*.js",
         "views (views/*.xml)": "views/*.xml",
         "data (data/*.xml)": "data/*.xml",
+        "tests (tests/*.py)": "tests/*.py",
+        "migrations (migrations/*/*.py)": "migrations/*/*.py",
     }
     for label, pattern in kinds.items():
         if not any(fnmatch.fnmatch(p, pattern) for p in shipped):

@@ -9,18 +9,27 @@ not an Odoo module file. Subcommands:
            ``pos.order.sync_from_ui`` (half paying with points when the addon
            is installed), replays of orders already sent, and (with the addon)
            the expiry and tier jobs triggered meanwhile through
-           ``ir.cron.method_direct_trigger``. Writes its figures as JSON.
-  check    SQL checks of the database after a run (exit 1 if one fails).
-  summary  prints the A/B table of two runs' JSON files.
+           ``ir.cron.method_direct_trigger``; with ``--chaos``, one HTTP
+           worker of the server is killed every few seconds and the database
+           connections of one are ended now and then, while the tills resend
+           what got no answer. Writes its figures as JSON.
+  check    SQL checks of the database after a run, and the findings of
+           scripts/stress_ledger.py (exit 1 if one fails).
+  summary  prints every run of the JSON files given, the spread of each mode
+           and the ratio with/without the addon.
 
 Everything is bounded: a number of requests and a global deadline (epoch
-seconds); at the deadline the tills stop where they are.
+seconds); at the deadline the tills and the chaos stop where they are.
 """
 
 import argparse
 import json
+import os
 import random
+import re
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -29,11 +38,11 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg2
 import requests
-from ledger_check import ledger_counts
 
 ADMIN = ("admin", "admin")
 CASHIER_PASSWORD = "stress-till-password"  # a throwaway test database
 SEND_TRIES = 5  # the POS resends an order until the server answered
+CHAOS_TRIES = 40  # under --chaos workers die: the tills keep resending (and re-reading)
 
 
 def out(line=""):
@@ -42,6 +51,27 @@ def out(line=""):
 
 class RpcError(Exception):
     pass
+
+
+# What a till meets when a worker dies under it or loses its database
+# connection: no answer, a broken answer, or a server error.
+TRANSIENT = (RpcError, requests.RequestException, ValueError)
+
+
+def patiently(stats, tries, deadline, call, *args):
+    """``call(*args)``, tried again after a failure up to ``tries`` times in
+    all (not past ``deadline``), as a till that resends; failures retried are
+    counted in ``stats.retries``. Raises the last error."""
+    for attempt in range(tries):
+        try:
+            return call(*args)
+        except TRANSIENT:
+            if attempt == tries - 1 or time.time() >= deadline:
+                raise
+            with stats.lock:
+                stats.retries += 1
+            time.sleep(min(0.2 * (attempt + 1), 2.0))
+    raise AssertionError("not reached")
 
 
 class Client:
@@ -236,29 +266,38 @@ class Stats:
         self.retries = 0
         self.job_runs = {"expire": 0, "tiers": 0}
         self.job_busy = 0
+        self.job_interrupted = 0
         self.stopped_by_deadline = False
 
 
-def send(client, payload, stats):
+def send(client, payload, stats, tries, deadline):
     """sync_from_ui with the POS's retry; (seconds of the successful call, ok)."""
-    for attempt in range(SEND_TRIES):
+    for attempt in range(tries):
         started = time.perf_counter()
         try:
             client.call("pos.order", "sync_from_ui", [payload])
             return time.perf_counter() - started, True
-        except (RpcError, requests.RequestException) as error:
+        except TRANSIENT as error:
+            give_up = attempt == tries - 1 or time.time() >= deadline + 30
             with stats.lock:
-                stats.retries += 1
-                if attempt == SEND_TRIES - 1:
+                if give_up:
                     stats.errors.append(("sync", str(error)[:300]))
-            time.sleep(0.2 * (attempt + 1))
+                else:
+                    stats.retries += 1
+            if give_up:
+                return 0.0, False
+            time.sleep(min(0.2 * (attempt + 1), 2.0))
     return 0.0, False
 
 
 def till_loop(args, world, index, stats, deadline, shared_sent):
     till = world["tills"][index]
     rng = random.Random(args.seed * 1000 + index)
-    client = Client(args.url, args.db, till["login"], CASHIER_PASSWORD)
+    tries = CHAOS_TRIES if args.chaos else SEND_TRIES
+    reads = CHAOS_TRIES if args.chaos else 1  # without chaos a read never fails
+    client = patiently(
+        stats, reads, deadline, Client, args.url, args.db, till["login"], CASHIER_PASSWORD
+    )
     mine = []
     for i in range(args.orders):
         if time.time() >= deadline:
@@ -270,12 +309,19 @@ def till_loop(args, world, index, stats, deadline, shared_sent):
         if pays_points and world["points"]:
             # The till asks the server for the fresh balance, then spends
             # (almost) all of it: other tills do the same at the same time.
-            balance = client.call("res.partner", "read", [partner_id], ["loyalty_points_balance"])[
-                0
-            ]["loyalty_points_balance"]
+            balance = patiently(
+                stats,
+                reads,
+                deadline,
+                client.call,
+                "res.partner",
+                "read",
+                [partner_id],
+                ["loyalty_points_balance"],
+            )[0]["loyalty_points_balance"]
             points_amount = float(int(balance)) if balance >= 1 else 0
         payload = order_payload(rng, world, till, partner_id, points_amount)
-        elapsed, ok = send(client, json.loads(json.dumps(payload)), stats)
+        elapsed, ok = send(client, json.loads(json.dumps(payload)), stats, tries, deadline)
         with stats.lock:
             if ok:
                 stats.latencies.append(elapsed)
@@ -288,7 +334,7 @@ def till_loop(args, world, index, stats, deadline, shared_sent):
         if i % 7 == 3 or i % 11 == 5:
             pool = mine if i % 7 == 3 else list(shared_sent)
             replay = json.loads(json.dumps(rng.choice(pool)))
-            elapsed, ok = send(client, replay, stats)
+            elapsed, ok = send(client, replay, stats, tries, deadline)
             if ok:
                 with stats.lock:
                     stats.replay_latencies.append(elapsed)
@@ -296,12 +342,23 @@ def till_loop(args, world, index, stats, deadline, shared_sent):
 
 def jobs_loop(args, stats, deadline, done):
     """Trigger the expiry and tier jobs now and then, as admin."""
-    admin = Client(args.url, args.db, *ADMIN)
+    reads = CHAOS_TRIES if args.chaos else 1
+    admin = patiently(stats, reads, deadline, Client, args.url, args.db, *ADMIN)
     crons = {}
     for key, xmlid in (("expire", "ir_cron_expire_points"), ("tiers", "ir_cron_recompute_tiers")):
-        crons[key] = admin.call("ir.model.data", "check_object_reference", "loyalty_points", xmlid)[
-            1
-        ]
+        crons[key] = patiently(
+            stats,
+            reads,
+            deadline,
+            admin.call,
+            "ir.model.data",
+            "check_object_reference",
+            "loyalty_points",
+            xmlid,
+        )[1]
+    # Under chaos a job run whose worker dies, or whose connection ends, is
+    # rolled back: the next run takes its work over (checked after the run).
+    interrupted = TRANSIENT if args.chaos else (RpcError,)
     turn = 0
     while not done.is_set() and time.time() < deadline:
         key = "expire" if turn % 2 == 0 else "tiers"
@@ -310,7 +367,7 @@ def jobs_loop(args, stats, deadline, done):
             admin.call("ir.cron", "method_direct_trigger", [crons[key]])
             with stats.lock:
                 stats.job_runs[key] += 1
-        except RpcError as error:
+        except interrupted as error:
             with stats.lock:
                 # a job run that meets a running one, or that loses a
                 # serialization race with the tills after Odoo's retries,
@@ -318,9 +375,145 @@ def jobs_loop(args, stats, deadline, done):
                 busy = ("cannot be modified right now", "locked", "could not serialize")
                 if any(reason in str(error) for reason in busy):
                     stats.job_busy += 1
+                elif args.chaos:
+                    stats.job_interrupted += 1
                 else:
                     stats.errors.append((f"job {key}", str(error)[:300]))
         done.wait(args.job_interval)
+
+
+# ----------------------------------------------------------------------
+# chaos
+
+
+class Chaos:
+    """Faults during the load (``--chaos``): every ``interval`` seconds (give or
+    take a quarter) one HTTP worker of the server is killed with SIGKILL (the
+    server's master starts another); every third time, half an interval
+    later, the PostgreSQL backends of one worker are ended with
+    ``pg_terminate_backend``. Only children of ``server_pid`` (the server
+    scripts/stress started) are killed, and only backends of this run's
+    database are ended. Stops when told to or at the deadline."""
+
+    def __init__(self, args, deadline, done):
+        self.server_pid = args.server_pid
+        self.db = args.db
+        self.interval = args.chaos_interval
+        self.deadline = deadline
+        self.done = done
+        self.rng = random.Random(args.seed)
+        self.kills = 0
+        self.terminations = 0  # times the backends of a worker were ended
+        self.backends = 0  # backends ended in all
+        self.misses = 0  # times no backend of the chosen worker was found
+        self.errors = []
+
+    def workers(self):
+        """The pids of the server's HTTP workers: its children, but its
+        long-polling process (``odoo gevent``)."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                if ppid != self.server_pid:
+                    continue
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    argv = cmdline.read().split(b"\0")
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            if b"gevent" not in argv:
+                pids.append(int(entry))
+        return sorted(pids)
+
+    def backend_pids(self, worker_pid):
+        """The pids of the PostgreSQL backends connected to ``worker_pid``: the
+        server ends of the Unix sockets whose client end the worker holds
+        (``ss -xp``). Odoo names its connections after the process that made
+        the connection info (the master, before it forks its workers), so
+        ``application_name`` cannot tell the workers apart."""
+        inodes = set()
+        try:
+            for fd in os.listdir(f"/proc/{worker_pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{worker_pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(int(target[8:-1]))
+        except OSError:
+            return []
+        listing = subprocess.run(
+            ["ss", "-xpn"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+        pids = []
+        for line in listing.splitlines():
+            match = re.search(
+                r"\.s\.PGSQL\.\d+\s+\d+\s+\S+\s+(\d+)\s+users:\(\(\"postgres\",pid=(\d+)", line
+            )
+            if match and int(match.group(1)) in inodes:
+                pids.append(int(match.group(2)))
+        return pids
+
+    def kill_worker(self):
+        workers = self.workers()
+        if not workers:
+            return
+        pid = self.rng.choice(workers)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            self.kills += 1
+        except ProcessLookupError:
+            pass
+
+    def end_backends(self):
+        workers = self.workers()
+        self.rng.shuffle(workers)
+        for pid in workers:
+            backends = self.backend_pids(pid)
+            if not backends:
+                continue
+            with psycopg2.connect(dbname=self.db) as conn, conn.cursor() as cr:
+                cr.execute(
+                    """
+                    SELECT COUNT(*) FILTER (WHERE pg_terminate_backend(pid))
+                      FROM pg_stat_activity
+                     WHERE datname = %s AND pid = ANY(%s) AND pid <> pg_backend_pid()
+                    """,
+                    [self.db, backends],
+                )
+                ended = cr.fetchone()[0]
+            conn.close()
+            self.terminations += 1
+            self.backends += ended
+            return
+        self.misses += 1
+
+    def loop(self):
+        turn = 0
+        while not self.done.is_set() and time.time() < self.deadline:
+            if self.done.wait(self.interval * self.rng.uniform(0.75, 1.25)):
+                break
+            turn += 1
+            try:
+                self.kill_worker()
+                if turn % 3 == 1 and not self.done.wait(self.interval / 2):
+                    self.end_backends()
+            except Exception as error:  # the chaos itself failed: say so
+                self.errors.append(repr(error)[:300])
+                if len(self.errors) > 10:
+                    return
+
+    def figures(self):
+        return {
+            "kills": self.kills,
+            "terminations": self.terminations,
+            "backends": self.backends,
+            "misses": self.misses,
+            "errors": self.errors[:5],
+        }
 
 
 def seed_balances(args, admin, world):
@@ -328,12 +521,30 @@ def seed_balances(args, admin, world):
     account through the real sync), then a share of those lots is made due
     (past expiry) directly in SQL, so that the expiry job has work while the
     tills spend the same accounts."""
-    till = world["tills"][0]
-    rng = random.Random(args.seed)
-    client = Client(args.url, args.db, till["login"], CASHIER_PASSWORD)
-    for partner_id in world["partner_ids"]:
-        payload = order_payload(rng, world, till, partner_id, 0)
-        client.call("pos.order", "sync_from_ui", [payload])
+    failures = []
+
+    def seed(index):
+        till = world["tills"][index]
+        rng = random.Random(args.seed + index)
+        try:
+            client = Client(args.url, args.db, till["login"], CASHIER_PASSWORD)
+            for partner_id in world["partner_ids"][index :: len(world["tills"])]:
+                payload = order_payload(rng, world, till, partner_id, 0)
+                client.call("pos.order", "sync_from_ui", [payload])
+        except Exception as error:  # a seed that fails is a failed run
+            failures.append(f"seeding till {index + 1}: {error!r}"[:300])
+
+    # every till seeds its share of the customers, in parallel
+    threads = [
+        threading.Thread(target=seed, args=(index,), daemon=True)
+        for index in range(len(world["tills"]))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        sys.exit("; ".join(failures))
     partners = admin.call("res.partner", "read", world["partner_ids"], ["loyalty_points_balance"])
     yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
     with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
@@ -353,14 +564,9 @@ def seed_balances(args, admin, world):
     return due, balances
 
 
-def run(args):
-    with_addon = args.mode == "with"
-    admin = Client(args.url, args.db, *ADMIN)
-    world = setup(admin, args, with_addon)
-    seeded = {}
-    if with_addon:
-        due, balances = seed_balances(args, admin, world)
-        seeded = {"due_lots": due, "median_balance": statistics.median(balances)}
+def load(args, world, with_addon):
+    """The tills, the jobs and the chaos, in parallel, until the tills are
+    done or the deadline; (stats, failures, chaos or None, wall seconds)."""
     stats = Stats()
     shared_sent = []
     done = threading.Event()
@@ -371,9 +577,13 @@ def run(args):
         )
         for i in range(args.tills)
     ]
-    jobs = None
     if with_addon:
-        jobs = threading.Thread(target=jobs_loop, args=(args, stats, deadline, done), daemon=True)
+        threads.append(
+            threading.Thread(target=jobs_loop, args=(args, stats, deadline, done), daemon=True)
+        )
+    if args.chaos and not args.server_pid:
+        sys.exit("--chaos needs --server-pid: the server whose workers may be killed")
+    chaos = Chaos(args, deadline, done) if args.chaos else None
     failures = []
 
     def guarded(thread):
@@ -392,14 +602,29 @@ def run(args):
     started = time.perf_counter()
     for thread in threads:
         guarded(thread).start()
-    if jobs:
-        guarded(jobs).start()
-    for thread in threads:
-        thread.join(max(1.0, deadline - time.time() + 30))
+    chaos_thread = threading.Thread(target=chaos.loop, daemon=True) if chaos else None
+    if chaos_thread:
+        chaos_thread.start()
+    for thread in threads[: args.tills]:
+        thread.join(max(1.0, deadline - time.time() + 60))
     done.set()
-    if jobs:
-        jobs.join(120)
-    wall = time.perf_counter() - started
+    if chaos_thread:
+        chaos_thread.join(60)
+        failures += [f"chaos: {error}" for error in chaos.errors]
+    for thread in threads[args.tills :]:
+        thread.join(120)
+    return stats, failures, chaos, time.perf_counter() - started
+
+
+def run(args):
+    with_addon = args.mode == "with"
+    admin = Client(args.url, args.db, *ADMIN)
+    world = setup(admin, args, with_addon)
+    seeded = {}
+    if with_addon:
+        due, balances = seed_balances(args, admin, world)
+        seeded = {"due_lots": due, "median_balance": statistics.median(balances)}
+    stats, failures, chaos, wall = load(args, world, with_addon)
     lat = sorted(stats.latencies)
 
     def pct(values, q):
@@ -428,32 +653,47 @@ def run(args):
         "failures": failures,
         "job_runs": stats.job_runs,
         "job_busy": stats.job_busy,
+        "job_interrupted": stats.job_interrupted,
+        "chaos": chaos.figures() if chaos else None,
         "stopped_by_deadline": stats.stopped_by_deadline,
         "seeded": seeded,
         "sent_uuids": stats.sent,
     }
     with open(args.out, "w") as handle:
         json.dump(result, handle)
-    out(
-        f"  {args.mode} the addon: {result['orders']} orders ({result['points_orders']} paying "
-        f"with points) + {result['replays']} replays in {wall:.1f} s: "
-        f"{result['orders_per_s']:.1f} orders/s, p50 {result['p50_ms']:.0f} ms, "
-        f"p95 {result['p95_ms']:.0f} ms; retries {stats.retries}, errors {result['error_count']}"
-    )
-    if with_addon:
-        out(
-            f"    jobs triggered: expiry {stats.job_runs['expire']}, tiers "
-            f"{stats.job_runs['tiers']} (busy, skipped: {stats.job_busy}); seeded: "
-            f"{seeded.get('due_lots', 0)} due lots, median balance "
-            f"{seeded.get('median_balance', 0):.0f} points"
-        )
-    for what, message in stats.errors[:5]:
-        out(f"    error ({what}): {message}")
-    for failure in failures[:5]:
-        out(f"    failure: {failure}")
-    if stats.stopped_by_deadline:
-        out("    stopped by the deadline before every order was sent")
+    report(result)
     return 1 if failures else 0
+
+
+def report(result):
+    """Print the figures of a run."""
+    out(
+        f"  {result['mode']} the addon: {result['orders']} orders ({result['points_orders']} "
+        f"paying with points) + {result['replays']} replays in {result['wall_s']:.1f} s: "
+        f"{result['orders_per_s']:.1f} orders/s, p50 {result['p50_ms']:.0f} ms, "
+        f"p95 {result['p95_ms']:.0f} ms; retries {result['retries']}, "
+        f"errors {result['error_count']}"
+    )
+    if result["mode"] == "with":
+        seeded, job_runs = result["seeded"], result["job_runs"]
+        out(
+            f"    jobs triggered: expiry {job_runs['expire']}, tiers {job_runs['tiers']} "
+            f"(busy, skipped: {result['job_busy']}); seeded: {seeded.get('due_lots', 0)} "
+            f"due lots, median balance {seeded.get('median_balance', 0):.0f} points"
+        )
+    if chaos := result["chaos"]:
+        out(
+            f"    chaos: {chaos['kills']} workers killed (SIGKILL), the database connections "
+            f"of a worker ended {chaos['terminations']} times ({chaos['backends']} backends, "
+            f"{chaos['misses']} times none found); requests retried {result['retries']}; "
+            f"job runs interrupted {result['job_interrupted']}"
+        )
+    for what, message in result["errors"][:5]:
+        out(f"    error ({what}): {message}")
+    for failure in result["failures"][:5]:
+        out(f"    failure: {failure}")
+    if result["stopped_by_deadline"]:
+        out("    stopped by the deadline before every order was sent")
 
 
 # ----------------------------------------------------------------------
@@ -505,10 +745,6 @@ def check(args):
         )
         if twice_booked:
             problems.append(f"{twice_booked} orders redeemed twice")
-        accounts = count("SELECT COUNT(*) FROM loyalty_points_account")
-        ledger = ledger_counts(cr)
-        problems += [f"{number} {text}" for number, text in ledger.values() if number]
-        bad_sum, bad_lots, bad_alloc = (ledger[key][0] for key in ("sum", "lots", "alloc"))
         # Overdrafts: the running balance of the account right after the
         # entries of an order (entries of one account are booked under its
         # row lock, so id order is booking order) below zero, on an order
@@ -553,12 +789,11 @@ def check(args):
             " WHERE entry.kind = 'expire'"
         )
         negative = count("SELECT COUNT(*) FROM loyalty_points_account WHERE balance < 0")
-        out(
-            f"  ledger: {accounts} accounts, balance + pending = sum of entries: "
-            f"{'OK' if not bad_sum else 'BROKEN'}; = sum of open lots: "
-            f"{'OK' if not bad_lots else 'BROKEN'}; lots = points - allocations: "
-            f"{'OK' if not bad_alloc else 'BROKEN'}; idempotency keys twice: {keys}"
-        )
+        out(f"  idempotency keys booked twice: {keys}; orders redeemed twice: {twice_booked}")
+        if args.ledger and os.path.getsize(args.ledger):
+            problems += ledger_report(args.ledger)
+        else:
+            problems.append("the ledger checks (scripts/stress_ledger.py) did not run")
         out(
             f"  overdrafts: {overdrawing_orders} orders overdrew {overdrawn_accounts} accounts "
             f"({negative} still negative), {activities} manager activities, "
@@ -570,23 +805,103 @@ def check(args):
     return 1 if problems else 0
 
 
+LEDGER_CHECKS = {
+    "sum": "accounts: balance + pending points != sum of entries",
+    "lots": "accounts: balance != open lots (or pending != pending lots)",
+    "remaining": "lots: remaining != points - allocations",
+    "overspent": "debits: allocations take more than the entry moved",
+}
+
+
+def ledger_report(path):
+    """Print the findings of scripts/stress_ledger.py (the addon's
+    ``_ledger_problems`` before and after the jobs, their convergence);
+    return the problems."""
+    with open(path) as handle:
+        ledger = json.load(handle)
+    problems = []
+
+    def findings(label, found):
+        if not found["count"]:
+            return "OK"
+        more = "at least " if found["capped"] else ""
+        for check, number in sorted(found["by_check"].items()):
+            problems.append(f"{label}: {more}{number} {LEDGER_CHECKS.get(check, check)}")
+        problems.extend(f"{label}: e.g. {sample}" for sample in found["sample"][:3])
+        return f"BROKEN ({more}{found['count']} problems)"
+
+    before = findings("ledger as the load left it", ledger["before_jobs"])
+    out(
+        f"  ledger invariant (loyalty.points.entry._ledger_problems) on all "
+        f"{ledger['accounts']} accounts: {before}"
+    )
+    runs = ", ".join(
+        f"{job} {runs_left[0]} run(s){'' if not runs_left[1] else ', NOT converged'}"
+        for job, runs_left in ledger["converge"].items()
+    )
+    rerun = ", ".join(f"{job} {runs_left[0]}" for job, runs_left in ledger["rerun"].items())
+    state = ledger["state_rerun"]
+    changed = ledger["rerun_changed"]
+    out(
+        f"  jobs re-run until done: {runs}; a second round ({rerun} run(s)) changes "
+        f"{'nothing' if not changed else ', '.join(changed)}; due lots left "
+        f"{state['due_lots']}, pending lots due {state['pending_due']}"
+    )
+    for job, (_runs, left) in ledger["converge"].items():
+        if left:
+            problems.append(f"the {job} job does not converge ({left} left)")
+    if changed:
+        problems.append(f"a second round of the jobs changed {', '.join(changed)}")
+    if state["due_lots"] or state["pending_due"]:
+        problems.append("due lots left open after the jobs")
+    after = findings("ledger after the jobs", ledger["after_jobs"])
+    out(f"  ledger invariant after the jobs: {after}")
+    return problems
+
+
 def summary(args):
-    with open(args.with_result) as handle:
-        with_ = json.load(handle)
-    with open(args.without_result) as handle:
-        without = json.load(handle)
-    out(f"  {'':<20} {'orders':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for label, res in (("with loyalty_points", with_), ("without", without)):
+    """Every run, then each mode's mean, range and spread, then the ratio
+    with/without (of the means, and the range of the ratios round by round)."""
+    runs = []
+    for path in args.results:
+        with open(path) as handle:
+            runs.append(json.load(handle))
+    rounds = {}
+    out(
+        f"  {'run':<24} {'orders':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'max ms':>8} {'retries':>8}"
+    )
+    for res in runs:
+        mode = res["mode"]
+        rounds.setdefault(mode, []).append(res)
+        label = f"{mode} #{len(rounds[mode])}"
         out(
-            f"  {label:<20} {res['orders']:>7} {res['orders_per_s']:>9.1f} "
-            f"{res['p50_ms']:>8.0f} {res['p95_ms']:>8.0f} {res['max_ms']:>8.0f}"
+            f"  {label:<24} {res['orders']:>7} {res['orders_per_s']:>9.2f} "
+            f"{res['p50_ms']:>8.0f} {res['p95_ms']:>8.0f} {res['max_ms']:>8.0f} "
+            f"{res['retries']:>8}"
         )
-    if without["orders_per_s"] and without["p50_ms"]:
-        throughput = with_["orders_per_s"] / without["orders_per_s"]
+    means = {}
+    for mode, results in rounds.items():
+        rates = [res["orders_per_s"] for res in results]
+        p50s = [res["p50_ms"] for res in results]
+        mean = statistics.mean(rates)
+        means[mode] = (mean, statistics.mean(p50s))
+        spread = (max(rates) - min(rates)) / mean * 100 if mean else 0.0
         out(
-            f"  ratio with/without: throughput {throughput:.2f}x,"
-            f" p50 latency {with_['p50_ms'] / without['p50_ms']:.2f}x, "
-            f"p95 latency {with_['p95_ms'] / max(without['p95_ms'], 1e-9):.2f}x"
+            f"  {mode + ':':<9} orders/s mean {mean:.2f}, min {min(rates):.2f}, "
+            f"max {max(rates):.2f} (spread {spread:.0f} % of the mean, {len(rates)} runs); "
+            f"p50 ms {min(p50s):.0f} to {max(p50s):.0f}"
+        )
+    if {"with", "without"} <= means.keys() and means["without"][0] and means["without"][1]:
+        pairs = [
+            a["orders_per_s"] / b["orders_per_s"]
+            for a, b in zip(rounds["with"], rounds["without"], strict=False)
+            if b["orders_per_s"]
+        ]
+        out(
+            f"  ratio with/without: throughput {means['with'][0] / means['without'][0]:.2f}x "
+            f"(round by round: {', '.join(f'{r:.2f}x' for r in pairs)}), "
+            f"p50 latency {means['with'][1] / means['without'][1]:.2f}x"
         )
     return 0
 
@@ -605,13 +920,16 @@ def main():
     run_parser.add_argument("--job-interval", type=float, default=2.0)
     run_parser.add_argument("--seed", type=int, default=9)
     run_parser.add_argument("--out", required=True)
+    run_parser.add_argument("--chaos", action="store_true")
+    run_parser.add_argument("--server-pid", type=int, help="the server's master (--chaos)")
+    run_parser.add_argument("--chaos-interval", type=float, default=4.0)
     check_parser = sub.add_parser("check")
     check_parser.add_argument("--db", required=True)
     check_parser.add_argument("--mode", choices=("with", "without"), required=True)
     check_parser.add_argument("--result", required=True)
+    check_parser.add_argument("--ledger", help="JSON of scripts/stress_ledger.py (with the addon)")
     summary_parser = sub.add_parser("summary")
-    summary_parser.add_argument("--with-result", required=True)
-    summary_parser.add_argument("--without-result", required=True)
+    summary_parser.add_argument("results", nargs="+", help="the runs' JSON, in run order")
     args = parser.parse_args()
     return {"run": run, "check": check, "summary": summary}[args.command](args)
 
