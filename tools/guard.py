@@ -69,8 +69,9 @@ class NeverBlock:
 @contextmanager
 def never_block(cr, what):
     """``with never_block(cr, "booking of order X") as outcome:`` run the body in
-    a savepoint; on any error but a retryable concurrency one, roll the body
-    back, log it and set ``outcome.failed``."""
+    a savepoint; on any error but a retryable concurrency one (or the loss of
+    the database connection: the whole request fails then, and the till sends
+    the order again), roll the body back, log it and set ``outcome.failed``."""
     outcome = NeverBlock()
     try:
         with cr.savepoint():
@@ -78,6 +79,8 @@ def never_block(cr, what):
     except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
         raise
     except Exception as error:
+        if cr._cnx.closed:
+            raise
         _logger.exception("Loyalty points: %s failed and was rolled back", what)
         outcome.failed = True
         outcome.error = error
