@@ -51,6 +51,8 @@ MODELS = {
     "loyalty.points.member.report":     "-     -     -     -     r     -     -",
     "loyalty.points.program":           "-     -     -     r     rwcu  -     -",
     "loyalty.points.program.report":    "-     -     -     -     r     -     -",
+    "loyalty.points.redemption.estimate": "-   -     -     -     -     r     -",
+    "loyalty.points.revenue.pool":      "-     -     -     -     -     r     -",
     "loyalty.points.rollforward":       "-     -     -     -     rwcu  -     -",
     "loyalty.points.rollforward.line":  "-     -     -     -     rwcu  -     -",
     "loyalty.points.statement":         "-     -     -     -     rwc   -     -",
@@ -114,6 +116,7 @@ METHODS = {
         "action_loyalty_points_post_liability":     "-    -    -    -    -    yes  -",
         "action_loyalty_points_check_ledger":       "-    -    -    -    yes  -    yes",
         "action_loyalty_points_reconcile":          "-    -    -    -    -    yes  -",
+        "action_loyalty_points_revenue_pools":      "-    -    -    -    -    yes  -",
         "action_loyalty_points_report_send_now":    "-    -    -    -    yes  -    -",
         "action_open_loyalty_points_sms_birthday":  "-    -    open open open open open",
         "action_open_loyalty_points_sms_template":  "-    -    open open open open open",
@@ -422,6 +425,11 @@ class TestAccessMatrix(TransactionCase):
             ]
             .create({})
             .action_loyalty_points_post_liability(),
+            "res.config.settings.action_loyalty_points_revenue_pools": lambda env: env[
+                "res.config.settings"
+            ]
+            .create({})
+            .action_loyalty_points_revenue_pools(),
             "res.config.settings.action_loyalty_points_reconcile": lambda env: env[
                 "res.config.settings"
             ]
