@@ -19,6 +19,7 @@
         "security/loyalty_points_security.xml",
         "security/loyalty_points_card_security.xml",
         "security/loyalty_points_portal_security.xml",
+        "security/loyalty_points_reward_security.xml",
         # data
         "data/ir_cron_data.xml",
         "data/ir_cron_report_data.xml",
@@ -39,6 +40,7 @@
         "views/loyalty_points_card_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_program_views.xml",
+        "views/loyalty_points_reward_views.xml",
         "views/loyalty_points_tier_views.xml",
         "views/pos_order_views.xml",
         "views/pos_payment_method_views.xml",
@@ -73,6 +75,7 @@
         "demo/loyalty_points_tier_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/loyalty_points_program_demo.xml",
+        "demo/loyalty_points_reward_demo.xml",
         "demo/pos_payment_method_demo.xml",
         "demo/pos_order_demo.xml",
         "demo/loyalty_points_bonus_demo.xml",

@@ -11,6 +11,7 @@ from . import loyalty_points_allocation
 from . import loyalty_points_program
 from . import loyalty_points_tier
 from . import loyalty_points_tier_move
+from . import loyalty_points_reward
 from . import loyalty_points_card
 from . import res_company
 from . import res_company_accounting
