@@ -22,8 +22,10 @@ from . import pos_payment_method
 from . import pos_session
 from . import pos_order
 from . import pos_order_refund
+from . import pos_order_reward
 from . import pos_order_line
 from . import product_template
+from . import product_product
 from . import product_category
 from . import account_move
 from . import sms_template
