@@ -53,6 +53,8 @@ class PosSession(models.Model):
                 [
                     ("pos_order_id", "in", session.order_ids.ids),
                     ("move_id", "=", False),
+                    # rewards have no payment: the posting job books them
+                    ("reward_id", "=", False),
                     "|",
                     ("kind", "=", "redeem"),
                     "&",

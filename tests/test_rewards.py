@@ -533,3 +533,89 @@ class TestRewardModel(RewardsCommon):
         self.assertEqual([r["name"] for r in rewards], ["Free massage"])
         self.assertEqual(rewards[0]["product_id"], self.massage.id)
         self.assertIn("loyalty_points_reward_id", data["pos.order.line"]["fields"])
+
+
+@tagged("post_install", "-at_install")
+class TestRewardsInTheBooks(RewardsCommon):
+    """A reward redemption is a redemption: in the liability (posted by the
+    job: rewards have no payment for the session closing to settle), the
+    roll-forward and the statement."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.loyalty_points_liability_accounting = True
+        cls.liability = cls.company.loyalty_points_liability_account_id
+        cls.issue = cls.company.loyalty_points_issue_account_id
+
+    def _close_session(self, session):
+        session.post_closing_cash_details(0)
+        session.close_session_from_ui()
+        self.assertEqual(session.state, "closed")
+
+    def _post(self):
+        today = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        self._run_cron(self.env["loyalty.points.entry"]._cron_post_liability, today=today)
+
+    def _lines(self, move):
+        totals = {}
+        for line in move.line_ids:
+            for side in ("debit", "credit"):
+                if line[side]:
+                    key = (line.account_id, side)
+                    totals[key] = totals.get(key, 0.0) + line[side]
+        return totals
+
+    def test_the_liability_is_released_by_the_job(self):
+        self._opening(self.anna, (220, False))
+        order = self._take([self._line(self.reward_massage)])
+        redeem = order.loyalty_points_entry_ids
+        causes = {
+            c["cause"]: c["points"]
+            for c in self.company._loyalty_points_reconcile()[self.company]["causes"]
+        }
+        self.assertEqual(causes, {"unposted": 70}, "the job posts the reward, not the closing")
+        self._close_session(self.pos_session)
+        self.assertFalse(redeem.move_id, "no payment: the session closing does not settle it")
+        self._post()
+        move = redeem.move_id
+        self.assertTrue(move)
+        self.assertEqual(
+            self._lines(move),
+            {
+                (self.issue, "debit"): 220.0,
+                (self.liability, "credit"): 220.0,
+                (self.liability, "debit"): 150.0,
+                (self.issue, "credit"): 150.0,
+            },
+        )
+        check = self.company._loyalty_points_reconcile()[self.company]
+        self.assertEqual((check["balance"], check["expected"], check["causes"]), (70, 70, []))
+        # the refund gives the points back: the liability rises again
+        self.open_new_session()
+        refund = self._refund_reward(order, order.lines)
+        self._close_session(self.pos_session)
+        self._post()
+        self.assertEqual(
+            self._lines(refund.loyalty_points_entry_ids.move_id),
+            {(self.issue, "debit"): 150.0, (self.liability, "credit"): 150.0},
+        )
+        check = self.company._loyalty_points_reconcile()[self.company]
+        self.assertEqual((check["balance"], check["expected"], check["causes"]), (220, 220, []))
+
+    def test_roll_forward_and_statement(self):
+        self._opening(self.anna, (220, False))
+        self._take([self._line(self.reward_massage)])
+        Rollforward = self.env["loyalty.points.rollforward"].with_context(tz="UTC")
+        today = fields.Date.context_today(Rollforward)
+        figures = Rollforward._get_figures(self.company, today, today)
+        row = figures[self.company.id, False]
+        self.assertEqual((row["adjusted"], row["redeemed"]), (220, -150))
+        account = self._account(self.anna)
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "loyalty_points.action_report_customer_statement",
+            account.ids,
+            data={"date_from": str(today), "date_to": str(today)},
+        )
+        self.assertIn("Reward: Free massage", html.decode())
+
