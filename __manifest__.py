@@ -27,6 +27,7 @@
         "data/ir_cron_pending_data.xml",
         "data/sms_template_data.xml",
         "data/sms_template_birthday_data.xml",
+        "data/sms_template_reward_data.xml",
         "data/barcode_rule_data.xml",
         "data/digest_data.xml",
         # wizards

@@ -289,6 +289,7 @@ class PosOrder(models.Model):
             earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
             if earned > 0:
                 account._notify_points_earned(self, earned)
+                self._loyalty_points_reward_sms(account, day, earned)
         return entries
 
     # ------------------------------------------------------------------

@@ -7,6 +7,8 @@ from ..tools import points_paid, round_points
 
 _logger = logging.getLogger(__name__)
 
+SMS_TEMPLATE_REWARD = "loyalty_points.sms_template_reward_reached"
+
 
 class PosOrder(models.Model):
     """Rewards taken at the till: the claims of an order's lines, what the
@@ -141,3 +143,25 @@ class PosOrder(models.Model):
                     balance=balance_before,
                 ),
             )
+
+    def _loyalty_points_reward_sms(self, account, day, earned):
+        """Queue the "reward waiting" SMS when the points this order earned
+        brought the balance to a reward's cost (the most expensive one
+        reached). Off by default: only then is the catalogue read."""
+        company = account.company_id
+        if earned <= 0 or not company.loyalty_points_sms_reward:
+            return
+        balance = account.balance
+        reached = (
+            self.env["loyalty.points.reward"]
+            ._loyalty_points_available(account, day)
+            .filtered(lambda reward: balance - earned < reward.points_cost <= balance)
+        )
+        if not reached:
+            return
+        reward = reached.sorted("points_cost")[-1]
+        lang = account.partner_id.lang
+        account._loyalty_points_sms_queue_safely(
+            SMS_TEMPLATE_REWARD,
+            {account: {"reward": reward.with_context(lang=lang) if lang else reward}},
+        )

@@ -619,3 +619,34 @@ class TestRewardsInTheBooks(RewardsCommon):
         )
         self.assertIn("Reward: Free massage", html.decode())
 
+
+@tagged("post_install", "-at_install")
+class TestRewardsSms(RewardsCommon):
+    """Optional: "You have 150 points: your Free massage is waiting"."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.anna.mobile = "+359 88 123 4567"
+
+    def _sms(self):
+        return self.env["sms.sms"].sudo().search([("partner_id", "=", self.anna.id)])
+
+    def test_off_by_default(self):
+        self.assertFalse(self.company.loyalty_points_sms_reward)
+        self._opening(self.anna, (100, False))
+        self._take([(self.product_a, 5)], payments=[(self.cash_pm1, 500)])
+        self.assertEqual(self._balance(self.anna), 150)
+        self.assertFalse(self._sms())
+
+    def test_an_earning_that_reaches_a_reward(self):
+        self.company.loyalty_points_sms_reward = True
+        self._opening(self.anna, (100, False))
+        self._take([(self.product_a, 2)], payments=[(self.cash_pm1, 200)])  # 120: nothing new
+        self.assertFalse(self._sms())
+        self._take([(self.product_a, 3)], payments=[(self.cash_pm1, 300)])  # 150
+        sms = self._sms()
+        self.assertEqual(len(sms), 1)
+        self.assertIn("You have 150 points: your Free massage is waiting", sms.body)
+        self.assertEqual(sms.number, "+359881234567")
+
