@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import LoyaltyPointsPosCommon
+from .common import LoyaltyPointsCase, LoyaltyPointsPosCommon
 
 NOT_BOOKED = "Loyalty reward not booked"
 
@@ -650,3 +650,72 @@ class TestRewardsSms(RewardsCommon):
         self.assertIn("You have 150 points: your Free massage is waiting", sms.body)
         self.assertEqual(sms.number, "+359881234567")
 
+
+@tagged("post_install", "-at_install")
+class TestRewardsPortal(HttpCase, LoyaltyPointsCase):
+    """/my/loyalty: the catalogue, what the customer can get now and how many
+    points the next reward needs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        cls.env["loyalty.points.tier"].search([("company_id", "=", company.id)]).unlink()
+        gold = cls.env["loyalty.points.tier"].create({"name": "Gold", "min_turnover": 1000})
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="lp_reward_portal",
+            groups="base.group_portal",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        account = cls.env["loyalty.points.account"]._get_or_create(
+            cls.portal_user.partner_id, company
+        )
+        cls.env["loyalty.points.entry"]._post(
+            [{"account_id": account.id, "kind": "adjust", "points": 300, "note": "opening"}]
+        )
+        product = cls.env["product.product"].create({"name": "Salon care", "list_price": 10})
+        other_company = cls.env["res.company"].create({"name": "Other Salon"})
+        Reward = cls.env["loyalty.points.reward"]
+        Reward.search([]).active = False  # the demo catalogue
+        Reward.create(
+            [
+                {
+                    "name": "Free massage",
+                    "product_id": product.id,
+                    "points_cost": 150,
+                    "description": "An hour of bliss",
+                },
+                {"name": "Free manicure", "product_id": product.id, "points_cost": 500},
+                {
+                    "name": "Gold spa day",
+                    "product_id": product.id,
+                    "points_cost": 100,
+                    "tier_ids": [Command.link(gold.id)],
+                },
+                {"name": "Old offer", "product_id": product.id, "points_cost": 50, "active": False},
+            ]
+        )
+        Reward.create(
+            {
+                "name": "Their facial",
+                "product_id": product.id,
+                "points_cost": 10,
+                "company_id": other_company.id,
+            }
+        )
+
+    def test_catalogue_on_the_portal(self):
+        self.authenticate("lp_reward_portal", "lp_reward_portal")
+        response = self.url_open("/my/loyalty")
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        rewards = page[page.index("o_loyalty_points_rewards") :]
+        self.assertRegex(rewards, r"(?s)o_loyalty_points_rewards_now.*Free massage")
+        self.assertRegex(rewards, r"(?s)o_loyalty_points_next_reward.*200\.00.*Free manicure")
+        self.assertIn("An hour of bliss", rewards)
+        self.assertEqual(rewards.count("o_loyalty_points_reward_affordable"), 1)
+        self.assertEqual(rewards.count("o_loyalty_points_reward_missing"), 1)
+        for hidden in ("Gold spa day", "Old offer", "Their facial"):
+            self.assertNotIn(hidden, page)
