@@ -64,6 +64,7 @@
         "point_of_sale._assets_pos": [
             "loyalty_points/static/src/utils/**/*",
             "loyalty_points/static/src/overrides/**/*",
+            "loyalty_points/static/src/app/**/*",
         ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/**/*",

@@ -34,3 +34,4 @@ from . import test_bonus_pending
 from . import test_server_authority_ledger
 from . import test_ledger_api
 from . import test_rewards
+from . import test_frontend_rewards
