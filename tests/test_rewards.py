@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .common import LoyaltyPointsCase, LoyaltyPointsPosCommon
 
@@ -719,3 +719,21 @@ class TestRewardsPortal(HttpCase, LoyaltyPointsCase):
         self.assertEqual(rewards.count("o_loyalty_points_reward_missing"), 1)
         for hidden in ("Gold spa day", "Old offer", "Their facial"):
             self.assertNotIn(hidden, page)
+
+
+@tagged("post_install", "-at_install")
+class TestRewardsDemo(TransactionCase):
+    """The demo catalogue (scripts/test installs the demo data: missing is a failure)."""
+
+    def test_demo_rewards(self):
+        manicure = self.env.ref("loyalty_points.loyalty_points_reward_demo_manicure")
+        mask = self.env.ref("loyalty_points.loyalty_points_reward_demo_hair_mask")
+        self.assertRecordValues(
+            manicure | mask,
+            [
+                {"name": "Free manicure", "points_cost": 500, "limit_qty": 1},
+                {"name": "Hair mask", "points_cost": 200, "limit_qty": 0},
+            ],
+        )
+        self.assertEqual(manicure.product_id.type, "service")
+        self.assertTrue((manicure | mask).product_id.mapped("available_in_pos") == [True, True])

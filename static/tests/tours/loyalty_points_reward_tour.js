@@ -41,7 +41,7 @@ registry.category("web_tour.tours").add("LoyaltyPointsRewardTour", {
             Dialog.cancel(),
 
             ProductScreen.clickPayButton(),
-            Reward.paymentScreenHasRewards("Rewards: −150 points", "70 points left"),
+            Reward.paymentScreenHasReward("Reward: Free manicure −150 points", "70"),
             PaymentScreen.clickPaymentMethod("Bank", true, { amount: "80.00", remaining: "0.00" }),
             PaymentScreen.clickValidate(),
 

@@ -49,15 +49,15 @@ export function orderlineHasReward(productName, text) {
     };
 }
 
-export function paymentScreenHasRewards(points, left) {
+export function paymentScreenHasReward(text, balance) {
     return [
         {
-            content: `the payment screen shows the rewards: ${points}`,
-            trigger: `.payment-screen .loyalty-points-rewards-info .loyalty-points-rewards-points:contains("${points}")`,
+            content: `the payment screen shows "${text}"`,
+            trigger: `.payment-screen .loyalty-points-rewards-info .loyalty-points-rewards-reward:contains("${text}")`,
         },
         {
-            content: `and the points left: ${left}`,
-            trigger: `.payment-screen .loyalty-points-rewards-info .loyalty-points-rewards-left:contains("${left}")`,
+            content: `and the new balance: ${balance}`,
+            trigger: `.payment-screen .loyalty-points-rewards-info .loyalty-points-rewards-left:contains("New balance: ${balance} points")`,
         },
     ];
 }

@@ -12,12 +12,14 @@ patch(PaymentScreen.prototype, {
     get loyaltyPointsRewardPoints() {
         return this.currentOrder.getLoyaltyPointsRewardPoints();
     },
-    get loyaltyPointsRewardText() {
-        return _t("Rewards: −%(points)s points", {
-            points: formatLoyaltyPoints(this.loyaltyPointsRewardPoints),
-        });
+    /** "Reward: Free manicure −500 points", one per reward line. */
+    get loyaltyPointsRewardTexts() {
+        return this.currentOrder
+            .getLoyaltyPointsRewardLines()
+            .map((line) => line.getLoyaltyPointsRewardText())
+            .filter(Boolean);
     },
-    /** Points the customer keeps after the order's rewards and points payments. */
+    /** The balance once the order's rewards and points payments are taken. */
     get loyaltyPointsLeftText() {
         const info = this.loyaltyPointsInfo;
         if (!info) {
@@ -26,7 +28,7 @@ patch(PaymentScreen.prototype, {
         const paid = info.point_value
             ? this.currentOrder.getLoyaltyPointsRedeemedAmount() / info.point_value
             : 0;
-        return _t("%(points)s points left", {
+        return _t("New balance: %(points)s points, before what this order earns", {
             points: formatLoyaltyPoints(info.balance - this.loyaltyPointsRewardPoints - paid),
         });
     },
