@@ -20,6 +20,7 @@
         "security/loyalty_points_card_security.xml",
         "security/loyalty_points_portal_security.xml",
         "security/loyalty_points_revenue_security.xml",
+        "security/loyalty_points_reward_security.xml",
         # data
         "data/ir_cron_data.xml",
         "data/ir_cron_report_data.xml",
@@ -27,6 +28,7 @@
         "data/ir_cron_pending_data.xml",
         "data/sms_template_data.xml",
         "data/sms_template_birthday_data.xml",
+        "data/sms_template_reward_data.xml",
         "data/barcode_rule_data.xml",
         "data/digest_data.xml",
         # wizards
@@ -41,6 +43,7 @@
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_revenue_pool_views.xml",
+        "views/loyalty_points_reward_views.xml",
         "views/loyalty_points_tier_views.xml",
         "views/pos_order_views.xml",
         "views/pos_payment_method_views.xml",
@@ -63,6 +66,7 @@
         "point_of_sale._assets_pos": [
             "loyalty_points/static/src/utils/**/*",
             "loyalty_points/static/src/overrides/**/*",
+            "loyalty_points/static/src/app/**/*",
         ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/**/*",
@@ -75,6 +79,7 @@
         "demo/loyalty_points_tier_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/loyalty_points_program_demo.xml",
+        "demo/loyalty_points_reward_demo.xml",
         "demo/pos_payment_method_demo.xml",
         "demo/pos_order_demo.xml",
         "demo/loyalty_points_bonus_demo.xml",

@@ -1,6 +1,6 @@
 from urllib.parse import urlencode
 
-from odoo import http
+from odoo import fields, http
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -89,8 +89,33 @@ class LoyaltyPointsPortal(CustomerPortal):
                 "next_tier": self._loyalty_points_next_tier(account),
                 "expiring_lots": lots.get(account.id, []),
                 "barcode_url": self._loyalty_points_barcode_url(account.card_number),
+                **self._loyalty_points_rewards(account),
             }
             for account in accounts
+        }
+
+    def _loyalty_points_rewards(self, account):
+        """The reward catalogue of the account's company for this customer:
+        ``rewards`` [{"reward", "affordable", "missing" points}], cheapest
+        first, ``rewards_now`` (those the balance pays for) and ``next_reward``
+        (the cheapest one still out of reach, or None). Only the rewards the
+        customer may take today (dates, tier) are shown; they are read as
+        superuser (portal users have no access to the catalogue)."""
+        today = fields.Date.context_today(account)
+        rewards = request.env["loyalty.points.reward"]._loyalty_points_available(account, today)
+        balance = max(account.balance, 0.0)
+        items = [
+            {
+                "reward": reward,
+                "affordable": reward.points_cost <= balance,
+                "missing": max(reward.points_cost - balance, 0.0),
+            }
+            for reward in rewards
+        ]
+        return {
+            "rewards": items,
+            "rewards_now": rewards.filtered(lambda reward: reward.points_cost <= balance),
+            "next_reward": next((item for item in items if not item["affordable"]), None),
         }
 
     def _loyalty_points_next_tier(self, account):

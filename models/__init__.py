@@ -13,6 +13,7 @@ from . import loyalty_points_allocation
 from . import loyalty_points_program
 from . import loyalty_points_tier
 from . import loyalty_points_tier_move
+from . import loyalty_points_reward
 from . import loyalty_points_card
 from . import res_company
 from . import res_company_accounting
@@ -23,8 +24,10 @@ from . import pos_payment_method
 from . import pos_session
 from . import pos_order
 from . import pos_order_refund
+from . import pos_order_reward
 from . import pos_order_line
 from . import product_template
+from . import product_product
 from . import product_category
 from . import account_move
 from . import sms_template

@@ -27,6 +27,7 @@ BONUS_TYPES = [
 KEY_EVENTS = {
     "earn": "earn:<source>:<program>",  # the lot a program earned on a sale
     "redeem": "redeem:<source>",  # points paid
+    "reward": "reward:<source>:<line>",  # points spent on a reward taken on a line
     "giveback": "giveback:<source>:<redeem>:<lot or 0>",  # a points payment refunded
     "reversal": "reversal:<source>:<lot>",  # earned points of refunded lines
     "return": "return:<source>:<program>",  # goods returned without their receipt
@@ -101,6 +102,13 @@ class LoyaltyPointsEntry(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
+    )
+    reward_id = fields.Many2one(
+        "loyalty.points.reward",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The reward these points were spent on (or given back from).",
     )
     reversal_entry_ids = fields.One2many(
         "loyalty.points.entry", "reversed_entry_id", string="Reversed By", readonly=True
@@ -348,6 +356,37 @@ class LoyaltyPointsEntry(models.Model):
             }
         ]
 
+    @api.model
+    def _prepare_reward_vals(self, account, source, line_ref, reward, points, note=False):
+        """The redeem of ``points`` (> 0) that ``account`` spends on ``reward``,
+        taken on the line ``line_ref`` (its id) of ``source``: once per line.
+        A refund gives it back with :meth:`_prepare_reversal_vals` ("giveback")."""
+        return [
+            {
+                "account_id": account.id,
+                "kind": "redeem",
+                "points": -points,
+                "reward_id": reward.id,
+                "note": note,
+                "idempotency_key": self._key("reward", self._source_ref(source), line_ref),
+                **self._source_vals(source),
+            }
+        ]
+
+    @api.model
+    def _reward_redeems(self, claims):
+        """{(source, line ref): redeem entry} of the rewards booked for
+        ``claims``, pairs (source document, line ref) as given to
+        :meth:`_prepare_reward_vals` (claims that booked nothing are left out)."""
+        keys = {
+            self._key("reward", self._source_ref(source), line_ref): (source, line_ref)
+            for source, line_ref in claims
+        }
+        if not keys:
+            return {}
+        entries = self.search([("idempotency_key", "in", list(keys))])
+        return {keys[entry.idempotency_key]: entry for entry in entries}
+
     def _prepare_reversal_vals(self, points, source, event="reversal", note=False):
         """Values of the entries that reverse ``points`` (> 0) of these entries,
         in order, never more than is left of each to reverse, for ``source``.
@@ -374,6 +413,7 @@ class LoyaltyPointsEntry(models.Model):
                 "kind": "reversal",
                 "reversed_entry_id": entry.id,
                 "program_id": entry.program_id.id,
+                "reward_id": entry.reward_id.id,
                 "note": note,
                 **self._source_vals(source),
             }

@@ -119,9 +119,11 @@ class LoyaltyPointsEntry(models.Model):
     @api.model
     def _loyalty_points_pos_settled_sql(self, entry, reversed_entry):
         """SQL condition: the entry is a points payment (or its refund) that the
-        POS session closing settles, not the job."""
+        POS session closing settles, not the job. Rewards (``reward_id``) have
+        no payment: the job posts them, as redemptions."""
         return SQL(
-            "(%(entry)s.pos_order_id IS NOT NULL AND (%(entry)s.kind = 'redeem' OR "
+            "(%(entry)s.pos_order_id IS NOT NULL AND %(entry)s.reward_id IS NULL AND "
+            "(%(entry)s.kind = 'redeem' OR "
             "(%(entry)s.kind = 'reversal' AND %(reversed)s.kind = 'redeem')))",
             entry=SQL.identifier(entry),
             reversed=SQL.identifier(reversed_entry),

@@ -51,7 +51,7 @@ class PosOrder(models.Model):
         digits=POINTS_DIGITS,
         compute="_compute_loyalty_points",
         store=True,
-        help="Points paid with (negative on a refund: points given back).",
+        help="Points paid with or spent on rewards (negative on a refund: points given back).",
     )
     loyalty_points_balance = fields.Float(
         string="Balance after Order",
@@ -142,6 +142,7 @@ class PosOrder(models.Model):
             if isinstance(line, list | tuple) and len(line) == 3 and isinstance(line[2], dict):
                 for key in protected_line_fields:
                     line[2].pop(key, None)
+        self._loyalty_points_clean_reward_claims(order)
         return super()._process_order(order, existing_order)
 
     def action_pos_order_paid(self):
@@ -227,8 +228,10 @@ class PosOrder(models.Model):
         available = company._loyalty_points_available_date(fields.Date.context_today(self))
         refunded = self._loyalty_points_refunded_sales(company)
         reversal_vals = self._loyalty_points_reversal_vals(company)
+        reward_vals, reward_claims = self._loyalty_points_reward_vals(account, company, day)
         vals_list = [
             *self._loyalty_points_redeem_vals(account, company, amounts),
+            *reward_vals,
             *self._loyalty_points_earn_vals(account, company, day, amounts, available),
             *(
                 account._sale_bonus_vals(
@@ -239,6 +242,7 @@ class PosOrder(models.Model):
             ),
             *self._loyalty_points_return_vals(account, company, day, amounts),
             *reversal_vals,
+            *self._loyalty_points_reward_giveback_vals(company),
             *Account._bonus_takeback_vals(self, company, refunded),
         ]
         locked = account | Account.browse({vals["account_id"] for vals in vals_list})
@@ -252,6 +256,10 @@ class PosOrder(models.Model):
                 amounts["paid_points"],
                 amounts["sale_total"],
                 balances_before.get(account, 0.0),
+            )
+        if reward_claims:
+            self._loyalty_points_reward_notify(
+                account, company, reward_claims, amounts, balances_before.get(account, 0.0)
             )
         for reversed_account in entries.filtered("reversed_entry_id").account_id:
             if reversed_account.balance < 0:
@@ -281,6 +289,7 @@ class PosOrder(models.Model):
             earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
             if earned > 0:
                 account._notify_points_earned(self, earned)
+                self._loyalty_points_reward_sms(account, day, earned)
         return entries
 
     # ------------------------------------------------------------------
@@ -344,10 +353,14 @@ class PosOrder(models.Model):
     def _loyalty_points_earn_vals(self, account, company, day, amounts, available):
         """One lot per program that earns on this order, and the points of each
         line: the server's earning base (``tools.earning_base``) spread over
-        the sold lines in proportion to their amount."""
+        the sold lines in proportion to their amount. A line that claims a
+        reward earns nothing, valid claim or not."""
         lines = self.lines.filtered(
             lambda line: (
-                line.qty > 0 and not line.refunded_orderline_id and amounts["lines"][line] > 0
+                line.qty > 0
+                and not line.refunded_orderline_id
+                and not line.loyalty_points_reward_id
+                and amounts["lines"][line] > 0
             )
         )
         sold = sum(amounts["lines"][line] for line in lines)
@@ -389,7 +402,10 @@ class PosOrder(models.Model):
         returned = [
             (line, line.product_id, -amounts["lines"][line], -line.qty)
             for line in self.lines
-            if line.qty < 0 and not line.refunded_orderline_id and amounts["lines"][line] < 0
+            if line.qty < 0
+            and not line.refunded_orderline_id
+            and not line.loyalty_points_reward_id
+            and amounts["lines"][line] < 0
         ]
         value = -min(amounts["sale_total"], 0.0)
         if not account or not returned or not value:

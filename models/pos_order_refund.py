@@ -80,6 +80,7 @@ class PosOrder(models.Model):
             [
                 ("pos_order_id", "in", self.lines.refunded_orderline_id.order_id.ids),
                 ("kind", "=", "redeem"),
+                ("reward_id", "=", False),  # rewards: _loyalty_points_reward_giveback_vals
                 ("company_id", "=", company.id),
             ],
             order="id",
@@ -131,3 +132,46 @@ class PosOrder(models.Model):
             for lot, points in by_lot.items()
             for vals in lot._prepare_reversal_vals(points, self, note=note)
         ]
+
+    def _loyalty_points_reward_giveback_vals(self, company):
+        """Give back the points of the rewards the refunded lines took, in
+        proportion to the refunded quantity, lot by lot, never more than each
+        reward took (the ledger caps what is left to give back), into the
+        account they came from. The refund line records them (as the ledger)."""
+        refunds = self.lines.filtered(
+            lambda line: (
+                line.qty < 0
+                and line.refunded_orderline_id
+                and line.refunded_orderline_id.loyalty_points_reward_points > 0
+                and line.refunded_orderline_id.product_id == line.product_id
+                and line.refunded_orderline_id.order_id.company_id == company
+            )
+        )
+        if not refunds:
+            return []
+        Entry = self.env["loyalty.points.entry"]
+        originals = refunds.refunded_orderline_id
+        redeems = Entry._reward_redeems((line.order_id, line.id) for line in originals)
+        note = self.env._("Reward refunded: %(order)s", order=self.name)
+        vals_list = []
+        for original, lines in refunds.grouped("refunded_orderline_id").items():
+            redeem = redeems.get((original.order_id, original.id))
+            if not redeem or original.qty <= 0:
+                continue
+            share = min(-sum(lines.mapped("qty")) / original.qty, 1.0)
+            points = round_points(original.loyalty_points_reward_points * share)
+            given = redeem._prepare_reversal_vals(points, self, event="giveback", note=note)
+            if not given:
+                continue  # given back already
+            back = round_points(sum(vals["points"] for vals in given))
+            for line in lines:
+                line.write(
+                    {
+                        "loyalty_points_reward_id": original.loyalty_points_reward_id.id,
+                        "loyalty_points_reward_points": -round_points(
+                            back * line.qty / sum(lines.mapped("qty"))
+                        ),
+                    }
+                )
+            vals_list += given
+        return vals_list

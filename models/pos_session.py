@@ -10,7 +10,12 @@ class PosSession(models.Model):
     @api.model
     def _load_pos_data_models(self, config_id):
         # Tiers, for the receipt: pos.order.loyalty_points_tier_id points to them.
-        return [*super()._load_pos_data_models(config_id), "loyalty.points.tier"]
+        # The reward catalogue: the sync of an order never reads it.
+        return [
+            *super()._load_pos_data_models(config_id),
+            "loyalty.points.tier",
+            "loyalty.points.reward",
+        ]
 
     def _validate_session(
         self, balancing_account=False, amount_to_balance=0, bank_payment_method_diffs=None
@@ -48,6 +53,8 @@ class PosSession(models.Model):
                 [
                     ("pos_order_id", "in", session.order_ids.ids),
                     ("move_id", "=", False),
+                    # rewards have no payment: the posting job books them
+                    ("reward_id", "=", False),
                     "|",
                     ("kind", "=", "redeem"),
                     "&",

@@ -46,6 +46,10 @@ class ResCompany(models.Model):
     loyalty_points_sms_earned = fields.Boolean(string="SMS on Points Earned")
     loyalty_points_sms_expiring = fields.Boolean(string="SMS before Points Expire")
     loyalty_points_sms_tier = fields.Boolean(string="SMS on Tier Change")
+    loyalty_points_sms_reward = fields.Boolean(
+        string="SMS when a Reward is Reached",
+        help="Text customers when the points an order earned them reach the cost of a reward.",
+    )
 
     loyalty_points_welcome_points = fields.Float(
         string="Welcome Bonus (points)",

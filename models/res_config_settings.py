@@ -7,12 +7,14 @@ from .loyalty_points_account_notify import (
     SMS_TEMPLATE_EXPIRING,
     SMS_TEMPLATE_TIER,
 )
+from .pos_order_reward import SMS_TEMPLATE_REWARD
 
 # The SMS templates the settings link to, by the key their buttons pass.
 SMS_TEMPLATES = {
     "earned": SMS_TEMPLATE_EARNED,
     "expiring": SMS_TEMPLATE_EXPIRING,
     "tier": SMS_TEMPLATE_TIER,
+    "reward": SMS_TEMPLATE_REWARD,
 }
 
 
@@ -46,6 +48,9 @@ class ResConfigSettings(models.TransientModel):
     )
     loyalty_points_sms_tier = fields.Boolean(
         related="company_id.loyalty_points_sms_tier", readonly=False
+    )
+    loyalty_points_sms_reward = fields.Boolean(
+        related="company_id.loyalty_points_sms_reward", readonly=False
     )
 
     loyalty_points_welcome_points = fields.Float(

@@ -1,8 +1,10 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round, formatLang
 
-from ..tools import POINTS_DIGITS, check_protected_fields, smallest_payment
+from ..tools import POINTS_DIGITS, check_protected_fields, round_points, smallest_payment
 
 
 class ResPartner(models.Model):
@@ -289,11 +291,16 @@ class ResPartner(models.Model):
             and ``message`` (why the payment is refused, or False).
         """
         self.ensure_one()
+        return self._loyalty_points_check_payment(config_id, amount, order_total)
+
+    def _loyalty_points_check_payment(self, config_id, amount, order_total, reserved=0.0):
+        """:meth:`loyalty_points_check_payment`, with ``reserved`` points of
+        the balance already spent on the order's rewards."""
         info = self.loyalty_points_pos_info(config_id)
         config = self.env["pos.config"].browse(config_id)
         currency = config.currency_id or (config.company_id or self.env.company).currency_id
         balance_value = float_round(
-            max(info["balance"], 0.0) * info["point_value"],
+            max(info["balance"] - reserved, 0.0) * info["point_value"],
             precision_rounding=currency.rounding,
             rounding_method="DOWN",
         )
@@ -311,6 +318,17 @@ class ResPartner(models.Model):
                 "A points payment must be worth at least %(min)s (a hundredth of a point): "
                 "a points payment of %(amount)s is refused.",
                 min=formatLang(self.env, info["min_amount"], currency_obj=currency),
+                amount=formatLang(self.env, amount, currency_obj=currency),
+            )
+        elif currency.compare_amounts(amount, balance_value) > 0 and reserved:
+            refusal = self.env._(
+                "%(partner)s has %(points)s points left after the rewards of this order, "
+                "worth %(value)s: a points payment of %(amount)s is refused.",
+                partner=self.display_name,
+                points=formatLang(
+                    self.env, max(info["balance"] - reserved, 0.0), digits=POINTS_DIGITS[1]
+                ),
+                value=formatLang(self.env, balance_value, currency_obj=currency),
                 amount=formatLang(self.env, amount, currency_obj=currency),
             )
         elif currency.compare_amounts(amount, balance_value) > 0:
@@ -333,6 +351,62 @@ class ResPartner(models.Model):
         if refusal:
             info.update(ok=False, message=refusal)
         return info
+
+    def loyalty_points_check_rewards(self, config_id, rewards, amount=0.0, order_total=0.0):
+        """Check, before the till adds a reward and before it validates an
+        order, that this customer may take ``rewards`` ([[reward id, quantity]],
+        every reward of the order) and pay ``amount`` (the till's currency)
+        with points on an order of ``order_total``: each reward valid for the
+        customer today (company, dates, tier, limit), and the fresh balance
+        enough for the rewards and the points payment together.
+
+        :return: the figures of :meth:`loyalty_points_check_payment` (the
+            points payment checked against what the rewards leave), plus
+            ``reward_points`` (what the rewards cost) and, when refused,
+            ``ok`` False and ``message``.
+        """
+        self.ensure_one()
+        config = self.env["pos.config"].browse(config_id)
+        config.check_access("read")
+        company = config.company_id
+        quantities = defaultdict(float)
+        for reward_id, qty in rewards or []:
+            quantities[int(reward_id)] += float(qty)
+        found = self.env["loyalty.points.reward"].search([("id", "in", list(quantities))])
+        points = sum(reward.points_cost * quantities[reward.id] for reward in found)
+        result = self._loyalty_points_check_payment(config_id, amount, order_total, points)
+        result["reward_points"] = points
+        account = self.with_company(company)._loyalty_points_account()
+        day = fields.Date.context_today(self)
+        problems = []
+        if len(found) < len(quantities):
+            problems.append(self.env._("a reward of this order is not available at this till"))
+        for reward in found:
+            problems += [
+                self.env._("%(reward)s: %(problem)s", reward=reward.name, problem=problem)
+                for problem in reward._loyalty_points_claim_problems(
+                    account, company, day, quantities[reward.id]
+                )
+            ]
+        if problems:
+            result.update(
+                ok=False,
+                message=self.env._(
+                    "The reward cannot be given: %(problems)s.", problems="; ".join(problems)
+                ),
+            )
+        elif round_points(points) > round_points(max(result["balance"], 0.0)):
+            result.update(
+                ok=False,
+                message=self.env._(
+                    "%(partner)s has %(points)s points: the rewards of this order need "
+                    "%(needed)s.",
+                    partner=self.display_name,
+                    points=formatLang(self.env, result["balance"], digits=POINTS_DIGITS[1]),
+                    needed=formatLang(self.env, points, digits=POINTS_DIGITS[1]),
+                ),
+            )
+        return result
 
     @api.model
     def loyalty_points_partner_by_card(self, config_id, number):

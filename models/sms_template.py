@@ -12,7 +12,8 @@ class SmsTemplate(models.Model):
 
         The code that sends a loyalty SMS gives the values of the message
         (``order`` and ``points`` earned, the ``points`` expiring and their
-        ``expiry_date``, the ``old_tier``); empty defaults keep the preview and
+        ``expiry_date``, the ``old_tier``, the ``reward`` reached); empty
+        defaults keep the preview and
         the SMS composer working with a template that uses them.
         ``format_points(points)`` formats points in the customer's language,
         without decimals when they are whole.
@@ -33,5 +34,6 @@ class SmsTemplate(models.Model):
             points=0.0,
             expiry_date=False,
             old_tier=env["loyalty.points.tier"],
+            reward=env["loyalty.points.reward"],
         )
         return render_context

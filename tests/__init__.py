@@ -37,3 +37,5 @@ from . import test_ledger_api
 from . import test_alerts
 from . import test_security_accounting
 from . import test_access_matrix
+from . import test_rewards
+from . import test_frontend_rewards

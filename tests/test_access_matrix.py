@@ -53,6 +53,7 @@ MODELS = {
     "loyalty.points.program.report":    "-     -     -     -     r     -     -",
     "loyalty.points.redemption.estimate": "-   -     -     -     -     r     -",
     "loyalty.points.revenue.pool":      "-     -     -     -     -     r     -",
+    "loyalty.points.reward":            "-     -     -     r     rwcu  -     -",
     "loyalty.points.rollforward":       "-     -     -     -     rwcu  -     -",
     "loyalty.points.rollforward.line":  "-     -     -     -     rwcu  -     -",
     "loyalty.points.statement":         "-     -     -     -     rwc   -     -",
@@ -124,6 +125,7 @@ METHODS = {
     "res.partner": {
         "action_open_loyalty_points_entries":  "-    -    open open open open open",
         "loyalty_points_check_payment":        "-    -    -    yes  yes  -    -",
+        "loyalty_points_check_rewards":        "-    -    -    yes  yes  -    -",
         "loyalty_points_partner_by_card":      "-    -    -    yes  yes  -    -",
         "loyalty_points_pos_info":             "-    -    -    yes  yes  -    -",
     },
@@ -456,6 +458,9 @@ class TestAccessMatrix(TransactionCase):
             "res.partner.loyalty_points_check_payment": lambda env: env["res.partner"]
             .browse(self.customer.id)
             .loyalty_points_check_payment(self.config.id, 1.0, 10.0),
+            "res.partner.loyalty_points_check_rewards": lambda env: env["res.partner"]
+            .browse(self.customer.id)
+            .loyalty_points_check_rewards(self.config.id, [], 1.0, 10.0),
             "res.partner.loyalty_points_partner_by_card": lambda env: env[
                 "res.partner"
             ].loyalty_points_partner_by_card(self.config.id, self.account.card_number),

@@ -1,7 +1,11 @@
 import logging
+import re
+from contextlib import contextmanager
 from unittest.mock import patch
 
+from odoo.sql_db import Cursor
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import LoyaltyPointsPosCommon
 
@@ -13,6 +17,9 @@ from .common import LoyaltyPointsPosCommon
 # figures; the rest depends on what the sync had read before).
 EXTRA_QUERIES = 12
 
+# A query about rewards: the catalogue's table, or a filter on a reward column.
+REWARD_QUERY = re.compile(r'\bloyalty_points_reward\b|reward_id"?\s*(=|IN\b|IS\b)', re.IGNORECASE)
+
 _logger = logging.getLogger(__name__)
 
 
@@ -23,6 +30,16 @@ class TestPosQueries(LoyaltyPointsPosCommon):
         super().setUpClass()
         cls.env["loyalty.points.tier"].create(
             {"name": "Silver", "min_turnover": 0, "earn_multiplier": 1.5}
+        )
+        # a reward catalogue, with a limit: the till loads it, the sync of an
+        # order without a reward line never reads it
+        cls.reward = cls.env["loyalty.points.reward"].create(
+            {
+                "name": "Free lipstick",
+                "product_id": cls.product_b.id,
+                "points_cost": 50,
+                "limit_qty": 3,
+            }
         )
 
     def _history(self, partner, size):
@@ -49,11 +66,28 @@ class TestPosQueries(LoyaltyPointsPosCommon):
             payments=[(self.points_pm, 20), (self.cash_pm1, 180)],
         )
 
-    def _queries(self, partner, book=True):
+    @contextmanager
+    def _capture(self):
+        """The SQL of the queries run inside the block."""
+        queries = []
+        execute = Cursor.execute
+
+        def capture(cr, query, params=None, log_exceptions=None):
+            queries.append(query.code if isinstance(query, SQL) else str(query))
+            return execute(cr, query, params, log_exceptions)
+
+        with patch("odoo.sql_db.Cursor.execute", capture):
+            yield queries
+
+    def _queries(self, partner, book=True, reward=False):
         """SQL queries of syncing one order of ``partner`` as the cashier, with
-        cold caches (as a fresh request), with or without the booking."""
+        cold caches (as a fresh request), with or without the booking, with
+        or without a reward line."""
         Order = self.env["pos.order"].with_user(self.cashier)
         data = self._order_data(partner)
+        if reward:
+            line = data["lines"][1][2]
+            line.update(qty=1, discount=100.0, loyalty_points_reward_id=self.reward.id)
         self.env.invalidate_all()
         self.env.registry.clear_cache()
         Order.sync_from_ui([self._order_data(partner)])  # warm the registry caches
@@ -85,3 +119,28 @@ class TestPosQueries(LoyaltyPointsPosCommon):
                 f"booking costs {with_booking - without} queries ({with_booking} vs {without})",
             )
         self.assertLedgerConsistent(small | big)
+
+    def test_a_sync_without_reward_line_reads_no_reward(self):
+        """The catalogue comes with the till's data: an order without a reward
+        line costs no query for rewards, whatever the catalogue."""
+        self._history(self.anna, 10)
+        Order = self.env["pos.order"].with_user(self.cashier)
+        Order.sync_from_ui([self._order_data(self.anna)])  # warm the registry caches
+        self.env.invalidate_all()
+        with self._capture() as queries:
+            Order.sync_from_ui([self._order_data(self.anna)])
+        about_rewards = [query for query in queries if REWARD_QUERY.search(query)]
+        self.assertEqual(about_rewards, [], "a sync without a reward line reads rewards")
+        with self._capture() as queries:
+            self._queries(self.anna, reward=True)
+        self.assertTrue(
+            [query for query in queries if REWARD_QUERY.search(query)], "the pattern finds them"
+        )
+        without = self._queries(self.anna)
+        with_reward = self._queries(self.anna, reward=True)
+        _logger.info(
+            "sync of one order: %s queries, %s with a reward line (with a limit)",
+            without,
+            with_reward,
+        )
+        self.assertLessEqual(without, self._queries(self.anna, book=False) + EXTRA_QUERIES)
