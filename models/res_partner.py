@@ -184,17 +184,32 @@ class ResPartner(models.Model):
 
     def _loyalty_points_has_paid_sales(self):
         """Whether this customer (or another contact of its commercial partner)
-        has a paid sale, in any company. Hook: a channel that sells adds its
-        documents."""
+        has a paid sale, in any company: a paid POS order, or a paid customer
+        invoice in a company whose invoices earn. Hook: a channel that sells
+        adds its documents."""
         self.ensure_one()
+        commercial = self.commercial_partner_id.id
         return bool(
             self.env["pos.order"]
             .sudo()
             .search_count(
                 [
-                    ("partner_id.commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("partner_id.commercial_partner_id", "=", commercial),
                     ("state", "in", ("paid", "done", "invoiced")),
                     ("amount_total", ">", 0),
+                ],
+                limit=1,
+            )
+            or self.env["account.move"]
+            .sudo()
+            .search_count(
+                [
+                    ("commercial_partner_id", "=", commercial),
+                    ("move_type", "in", ("out_invoice", "out_receipt")),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("in_payment", "paid")),
+                    ("amount_total", ">", 0),
+                    ("company_id.loyalty_points_invoice_earning", "=", True),
                 ],
                 limit=1,
             )
