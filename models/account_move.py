@@ -21,6 +21,14 @@ _logger = logging.getLogger(__name__)
 SALE_TYPES = ("out_invoice", "out_receipt")
 CREDIT_TYPES = ("out_refund",)
 PAID_STATES = ("in_payment", "paid")
+# The loyalty figures of a booked document.
+FIGURES = (
+    "loyalty_points_booked",
+    "loyalty_points_account_id",
+    "loyalty_points_date",
+    "loyalty_points_amount",
+    "loyalty_points_refunded",
+)
 
 
 class AccountMove(models.Model):
@@ -220,20 +228,26 @@ class AccountMove(models.Model):
         (claimed), when their company's invoices earn. A loyalty problem never
         blocks the payment: see ``never_block``."""
         invoices = self.filtered(
-            lambda m: m.move_type in SALE_TYPES
+            lambda m: m.company_id.loyalty_points_invoice_earning
+            and m.move_type in SALE_TYPES
+            and not m.loyalty_points_booked
             and m.state == "posted"
             and m.payment_state in PAID_STATES
-            and not m.loyalty_points_booked
-            and m.company_id.loyalty_points_invoice_earning
         )
+        if not invoices:
+            return
+        # Odoo's pending work first, as this user: the booking's savepoint
+        # then has nothing of it to flush
+        self.env.flush_all()
         for invoice in invoices:
-            if not invoice._loyalty_points_claim():
+            facts = invoice._loyalty_points_claim_sale()
+            if facts is None or not invoice.partner_id or facts["sold_at_pos"]:
+                continue  # booked already, or claimed: a POS order earned for it
+            if invoice._loyalty_points_settled_at_pos():
                 continue
-            if not invoice.partner_id or invoice._loyalty_points_sold_at_pos():
-                continue  # claimed: a POS order earned for it already
             ledger = invoice.sudo().with_context(**ledger_context())
             with never_block(self.env.cr, f"booking of invoice {invoice.name}") as outcome:
-                ledger._loyalty_points_book_invoice()
+                ledger._loyalty_points_book_invoice(facts)
             if outcome.failed:
                 invoice._loyalty_points_notify_failed(outcome.error)
 
@@ -253,47 +267,80 @@ class AccountMove(models.Model):
             ),
         )
 
-    def _loyalty_points_claim(self):
-        """Mark this document as booked, atomically; False if it already was (a
-        second payment hook, an invoice paid again after a reset to draft)."""
+    def _loyalty_points_claim(self, returning=None):
+        """Mark this document as booked, atomically: None if it already was (a
+        second payment hook, an invoice paid again after a reset to draft),
+        else the row of ``returning`` (SQL of ``move``) read in the same
+        statement."""
         self.ensure_one()
-        self.env.cr.execute(
+        rows = self.env.execute_query(
             SQL(
                 """
-                UPDATE account_move SET loyalty_points_booked = TRUE
-                 WHERE id = %s AND loyalty_points_booked IS NOT TRUE
-             RETURNING id
+                UPDATE account_move AS move SET loyalty_points_booked = TRUE
+                 WHERE move.id = %s AND move.loyalty_points_booked IS NOT TRUE
+             RETURNING %s
                 """,
                 self.id,
+                returning or SQL("move.id"),
             )
         )
-        claimed = bool(self.env.cr.fetchone())
         # booked now, by this call or an earlier one
         self.env.cache.update(self, self._fields["loyalty_points_booked"], [True])
-        return claimed
+        return rows[0] if rows else None
 
-    def _loyalty_points_sold_at_pos(self):
-        """Whether a POS order earned for this invoice already: it invoices POS
-        orders, or sales orders that a POS order settled (``pos_sale``)."""
+    def _loyalty_points_claim_sale(self):
+        """Claim this paid invoice (see :meth:`_loyalty_points_claim`) and read,
+        in the same statement, what its booking needs: whether it invoices POS
+        orders (``sold_at_pos``), the points its points payments spent
+        (``paid_points``) and its posted credit notes not booked yet
+        (``credit_notes``). None if it was booked already."""
+        self.env["loyalty.points.entry"].flush_model(["invoice_id", "payment_id", "points"])
+        row = self._loyalty_points_claim(
+            SQL(
+                """
+                EXISTS(SELECT 1 FROM pos_order WHERE pos_order.account_move = move.id),
+                (SELECT COALESCE(SUM(entry.points), 0) FROM loyalty_points_entry AS entry
+                  WHERE entry.invoice_id = move.id AND entry.payment_id IS NOT NULL),
+                ARRAY(SELECT note.id FROM account_move AS note
+                       WHERE note.reversed_entry_id = move.id
+                         AND note.move_type IN %s AND note.state = 'posted'
+                         AND note.loyalty_points_booked IS NOT TRUE
+                    ORDER BY note.id)
+                """,
+                CREDIT_TYPES,
+            )
+        )
+        if row is None:
+            return None
+        sold_at_pos, spent, note_ids = row
+        return {
+            "sold_at_pos": sold_at_pos,
+            "paid_points": -float(spent),
+            "credit_notes": self.browse(note_ids),
+        }
+
+    def _loyalty_points_settled_at_pos(self):
+        """Whether this invoice bills sales orders that a POS order settled
+        (``pos_sale``): the POS order earned for them. Invoices of POS orders
+        themselves are found by :meth:`_loyalty_points_claim_sale`."""
         self.ensure_one()
-        invoice = self.sudo()
-        if invoice.pos_order_ids:
-            return True
-        sale_lines = invoice.invoice_line_ids._fields.get("sale_line_ids")
-        if not sale_lines:
+        lines = self.sudo().invoice_line_ids
+        if "sale_line_ids" not in lines._fields:
             return False
-        orders = invoice.invoice_line_ids.sale_line_ids.order_id
+        orders = lines.sale_line_ids.order_id
         return bool("pos_order_line_ids" in orders._fields and orders.pos_order_line_ids)
 
     # ------------------------------------------------------------------
     # booking a paid invoice
 
-    def _loyalty_points_book_invoice(self):
+    def _loyalty_points_book_invoice(self, facts):
         """Ask the ledger for the points of this paid invoice and book them (as
         the ledger): earn (what the customer paid by other means than points,
         untaxed), the first-sale bonuses, and the credit notes posted before it
         was paid (their lines are not earned on); then the tier, the lines'
         and the invoice's loyalty figures and the SMS.
+
+        :param facts: what the claim read (:meth:`_loyalty_points_claim_sale`)
 
         The account is locked before anything is read for the booking."""
         self.ensure_one()
@@ -301,7 +348,7 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         Account = self.env["loyalty.points.account"]
         account = Account._get_locked(self.partner_id, company)
-        credit_notes = self._loyalty_points_open_credit_notes()
+        credit_notes = facts["credit_notes"]
         lines = self._loyalty_points_sale_lines()
         early = match_credits(
             [(line, line.product_id.id, amount) for line, amount in lines.items() if amount > 0],
@@ -312,21 +359,20 @@ class AccountMove(models.Model):
         sale_amount = company.currency_id.round(max(total - credited, 0.0))
         available = company._loyalty_points_available_date(today)
         earn_vals, line_values = self._loyalty_points_earn_vals(
-            account, company, today, lines, early, total
+            account, company, today, lines, early, total, facts["paid_points"]
         )
         vals_list = [
             *earn_vals,
             *account._sale_bonus_vals(self, self.partner_id, today, sale_amount, available),
         ]
         entries = self.env["loyalty.points.entry"]._post(vals_list, locked=account)
-        self.env["account.move.line"]._loyalty_points_set(line_values)
         # the tier first: it counts this sale on top of those already written
         account._add_sale_to_tier(today, sale_amount)
         figures = {self: (account, today, company.currency_id.round(total), False)}
         for note in credit_notes:
             amount = -company.currency_id.round(abs(note.amount_total_signed))
             figures[note] = (account, today, amount, False)
-        self._loyalty_points_set_figures(figures)
+        self._loyalty_points_set_figures(figures, line_values)
         earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
         if earned > 0:
             account._notify_points_earned(self, earned)
@@ -339,14 +385,6 @@ class AccountMove(models.Model):
             for line in self.invoice_line_ids
             if line.display_type == "product"
         }
-
-    def _loyalty_points_open_credit_notes(self):
-        """The posted credit notes of this invoice that no booking counted yet."""
-        return self.reversal_move_ids.filtered(
-            lambda m: m.move_type in CREDIT_TYPES
-            and m.state == "posted"
-            and not m.loyalty_points_booked
-        )
 
     def _loyalty_points_credits(self):
         """[(product id, untaxed amount in the company currency)] of the product
@@ -417,7 +455,7 @@ class AccountMove(models.Model):
             )
         )
 
-    def _loyalty_points_earn_vals(self, account, company, day, lines, early, total):
+    def _loyalty_points_earn_vals(self, account, company, day, lines, early, total, paid_points):
         """One lot per program that earns on this invoice, and each line's
         record: the earning base (the untaxed lines, negative ones included,
         less what credit notes credited, less the share of the invoice paid
@@ -425,8 +463,8 @@ class AccountMove(models.Model):
 
         :return: (entries' values, {line: its loyalty figures})
         """
-        paid_points = self._loyalty_points_paid_points() * company.loyalty_points_value
-        points_share = min(max(paid_points / total, 0.0), 1.0) if total > 0 else 0.0
+        paid = paid_points * company.loyalty_points_value
+        points_share = min(max(paid / total, 0.0), 1.0) if total > 0 else 0.0
         left = {line: amount - early.get(line, 0.0) for line, amount in lines.items()}
         base = max(sum(left.values()), 0.0) * (1.0 - points_share)
         sold = {line: amount for line, amount in left.items() if amount > 0 and line.quantity > 0}
@@ -465,56 +503,63 @@ class AccountMove(models.Model):
         )
         return vals_list, line_values
 
-    def _loyalty_points_set_figures(self, figures):
+    def _loyalty_points_set_figures(self, figures, line_values=None):
         """Store the loyalty figures of documents ({move: (account, date,
-        amount, fully credited)}) in one statement, bypassing write() (the
-        ledger's bookkeeping, not accounting data)."""
-        if not figures:
+        amount, fully credited)}) and of their lines ({line: {field: value}},
+        see ``account.move.line._loyalty_points_update_sql``) in one statement,
+        bypassing write(): the ledger's bookkeeping, not accounting data (a
+        write would run the accounting checks of posted entries)."""
+        names = FIGURES
+        updates = []
+        if line_values:
+            updates.append(self.env["account.move.line"]._loyalty_points_update_sql(line_values))
+        if figures:
+            self.flush_model(names)
+            rows = SQL(", ").join(
+                SQL(
+                    "(%s, %s::int, %s::date, %s::numeric, %s::bool)",
+                    move.id,
+                    account.id or None,
+                    day or None,
+                    amount,
+                    refunded,
+                )
+                for move, (account, day, amount, refunded) in figures.items()
+            )
+            updates.append(
+                SQL(
+                    """
+                    UPDATE account_move AS move
+                       SET loyalty_points_booked = TRUE,
+                           loyalty_points_account_id = new.account_id,
+                           loyalty_points_date = new.day,
+                           loyalty_points_amount = new.amount,
+                           loyalty_points_refunded = new.refunded
+                      FROM (VALUES %s) AS new(id, account_id, day, amount, refunded)
+                     WHERE move.id = new.id
+                    """,
+                    rows,
+                )
+            )
+        if not updates:
             return
-        self.flush_model(
-            [
-                "loyalty_points_booked",
-                "loyalty_points_account_id",
-                "loyalty_points_date",
-                "loyalty_points_amount",
-                "loyalty_points_refunded",
-            ]
-        )
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s::int, %s::date, %s::numeric, %s::bool)",
-                move.id,
-                account.id or None,
-                day or None,
-                amount,
-                refunded,
-            )
-            for move, (account, day, amount, refunded) in figures.items()
-        )
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE account_move AS move
-                   SET loyalty_points_booked = TRUE,
-                       loyalty_points_account_id = new.account_id,
-                       loyalty_points_date = new.day,
-                       loyalty_points_amount = new.amount,
-                       loyalty_points_refunded = new.refunded
-                  FROM (VALUES %s) AS new(id, account_id, day, amount, refunded)
-                 WHERE move.id = new.id
-                """,
-                rows,
-            )
-        )
-        self.browse(move.id for move in figures).invalidate_recordset(
-            [
-                "loyalty_points_booked",
-                "loyalty_points_account_id",
-                "loyalty_points_date",
-                "loyalty_points_amount",
-                "loyalty_points_refunded",
-            ]
-        )
+        if len(updates) == 2:  # one round trip
+            updates = [SQL("WITH line_update AS (%s RETURNING line.id) %s", *updates)]
+        self.env.execute_query(updates[0])
+        if line_values:
+            lines = self.env["account.move.line"].browse(line.id for line in line_values)
+            lines.invalidate_recordset(lines._loyalty_points_protected_fields)
+        # what was written, in the cache: the booking reads none of it back
+        moves = self.browse(move.id for move in figures)
+        cache = self.env.cache
+        for index, name in enumerate(names[1:]):
+            values = [row[index] for row in figures.values()]
+            if name == "loyalty_points_account_id":
+                values = [account.id or None for account in values]
+            elif name == "loyalty_points_date":
+                values = [fields.Date.to_date(day) or False for day in values]
+            cache.update(moves, self._fields[name], values)
+        cache.update(moves, self._fields["loyalty_points_booked"], [True] * len(moves))
 
     # ------------------------------------------------------------------
     # credit notes and cancellations
@@ -525,7 +570,7 @@ class AccountMove(models.Model):
         credited, never more than a line earned), and the first-sale bonuses
         of an invoice they undo; their amounts leave the turnover."""
         for note in self:
-            if not note._loyalty_points_claim():
+            if note._loyalty_points_claim() is None:
                 continue
             ledger = note.sudo().with_context(**ledger_context())
             with never_block(self.env.cr, f"booking of credit note {note.name}") as outcome:
@@ -585,18 +630,15 @@ class AccountMove(models.Model):
         vals_list += Account._bonus_takeback_vals(self, company, {invoice: (fully, left)})
         balance_before = account.balance
         entries = self.env["loyalty.points.entry"]._post(vals_list, locked=account)
-        self.env["account.move.line"]._loyalty_points_set(line_values)
+        fully_credited = {}
         if fully:  # no visit any more: written before the tier counts visits
-            self._loyalty_points_set_figures(
-                {
-                    invoice: (
-                        account,
-                        invoice.loyalty_points_date,
-                        invoice.loyalty_points_amount,
-                        True,
-                    )
-                }
+            fully_credited[invoice] = (
+                account,
+                invoice.loyalty_points_date,
+                invoice.loyalty_points_amount,
+                True,
             )
+        self._loyalty_points_set_figures(fully_credited, line_values)
         amount = -company.currency_id.round(abs(self.amount_total_signed)) if account else 0.0
         if account:
             account._add_sale_to_tier(today, amount)

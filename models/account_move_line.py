@@ -65,44 +65,37 @@ class AccountMoveLine(models.Model):
         self.ensure_one()
         return self.balance * self.move_id.direction_sign
 
-    def _loyalty_points_set(self, values):
-        """Store the loyalty figures of lines ({line: {field: value}}, fields of
-        ``_loyalty_points_protected_fields``) in one statement, bypassing
-        write(): they are the ledger's bookkeeping, not accounting data (a
-        write on a posted journal item would also run the accounting checks)."""
-        if not values:
-            return
+    def _loyalty_points_update_sql(self, values):
+        """The statement that stores the loyalty figures of lines ({line:
+        {field: value}}, fields of ``_loyalty_points_protected_fields``; a
+        field left out keeps its value), ``line`` its table's alias. The
+        ledger's bookkeeping, run by ``account.move._loyalty_points_set_figures``
+        (a write of a posted journal item would run the accounting checks)."""
         names = self._loyalty_points_protected_fields
         self.flush_model(names)
-        lines = list(values)
-        columns = SQL(", ").join(
-            SQL("%s = COALESCE(new.%s, line.%s)", *[SQL.identifier(name)] * 3) for name in names
-        )
         rows = SQL(", ").join(
             SQL(
                 "(%s, %s)",
                 line.id,
                 SQL(", ").join(
-                    SQL(
-                        "%s::" + ("int" if name == "loyalty_program_id" else "numeric"),
-                        values[line].get(name),
-                    )
+                    SQL("%s::int", line_vals.get(name))
+                    if name == "loyalty_program_id"
+                    else SQL("%s::numeric", line_vals.get(name))
                     for name in names
                 ),
             )
-            for line in lines
+            for line, line_vals in values.items()
         )
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE account_move_line AS line
-                   SET %(columns)s
-                  FROM (VALUES %(rows)s) AS new(id, %(names)s)
-                 WHERE line.id = new.id
-                """,
-                columns=columns,
-                rows=rows,
-                names=SQL(", ").join(SQL.identifier(name) for name in names),
-            )
+        return SQL(
+            """
+            UPDATE account_move_line AS line
+               SET %(columns)s
+              FROM (VALUES %(rows)s) AS new(id, %(names)s)
+             WHERE line.id = new.id
+            """,
+            columns=SQL(", ").join(
+                SQL("%s = COALESCE(new.%s, line.%s)", *[SQL.identifier(name)] * 3) for name in names
+            ),
+            rows=rows,
+            names=SQL(", ").join(SQL.identifier(name) for name in names),
         )
-        self.browse(line.id for line in lines).invalidate_recordset(names)

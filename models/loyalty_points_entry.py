@@ -524,7 +524,8 @@ class LoyaltyPointsEntry(models.Model):
             for entry in entries:
                 if entry.points > 0:
                     left = self._pay_debts(debts, entry.id, entry.points, allocations)
-                    remaining[entry.id] = left
+                    if left != entry.points:  # a new lot starts with all its points
+                        remaining[entry.id] = left
                     if entry.pending:
                         pending_deltas[account.id] += left
                         balance_deltas[account.id] += entry.points - left

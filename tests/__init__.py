@@ -35,3 +35,6 @@ from . import test_server_authority_ledger
 from . import test_ledger_api
 from . import test_invoice_earn
 from . import test_invoice_payment
+from . import test_invoice_credit_note
+from . import test_invoice_pos
+from . import test_invoice_perf
