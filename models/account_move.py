@@ -619,13 +619,12 @@ class AccountMove(models.Model):
             lot = lot_of.get(line.loyalty_program_id)
             if lot and points > 0:
                 by_lot[lot] = by_lot.get(lot, 0.0) + points
-        note_text = self.env._("Credit note %(note)s", note=self.name)
         fully, left = invoice._loyalty_points_credit_left(self)
         Account = self.env["loyalty.points.account"]
         vals_list = [
             vals
             for lot, points in by_lot.items()
-            for vals in lot._prepare_reversal_vals(points, self, note=note_text)
+            for vals in lot._prepare_reversal_vals(points, self)
         ]
         vals_list += Account._bonus_takeback_vals(self, company, {invoice: (fully, left)})
         balance_before = account.balance

@@ -271,7 +271,6 @@ class AccountPayment(models.Model):
             account,
             self,
             points_paid(amount, company.loyalty_points_value),
-            note=self.env._("Invoice %(invoice)s", invoice=invoice.name),
             earlier=earlier,
         )
 
@@ -295,9 +294,4 @@ class AccountPayment(models.Model):
                     asked=formatLang(self.env, points, digits=POINTS_DIGITS[1]),
                 )
             )
-        return redeems._prepare_reversal_vals(
-            points,
-            self,
-            event="giveback",
-            note=self.env._("Credit note %(note)s", note=credit_note.name),
-        )
+        return redeems._prepare_reversal_vals(points, self, event="giveback")

@@ -38,3 +38,4 @@ from . import test_invoice_payment
 from . import test_invoice_credit_note
 from . import test_invoice_pos
 from . import test_invoice_perf
+from . import test_invoice_reports
