@@ -39,3 +39,4 @@ from . import test_invoice_credit_note
 from . import test_invoice_pos
 from . import test_invoice_perf
 from . import test_invoice_reports
+from . import test_invoice_security
