@@ -66,6 +66,9 @@
             "loyalty_points/static/src/utils/**/*",
             "loyalty_points/static/src/overrides/**/*",
         ],
+        "web.assets_backend": [
+            "loyalty_points/static/src/views/**/*",
+        ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/**/*",
         ],

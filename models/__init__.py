@@ -30,3 +30,4 @@ from . import account_move_line
 from . import account_payment
 from . import sms_template
 from . import digest_digest
+from . import ir_ui_view

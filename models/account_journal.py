@@ -12,7 +12,6 @@ class AccountJournal(models.Model):
     _inherit = "account.journal"
 
     loyalty_points = fields.Boolean(
-        string="Loyalty Points",
         copy=False,
         help="Customers pay invoices with their loyalty points in this journal (Register "
         "Payment): the amount spends amount / point value points of the customer's "

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_round, formatLang
 
 from ..tools import POINTS_DIGITS, check_protected_fields, smallest_payment
@@ -284,6 +284,32 @@ class ResPartner(models.Model):
             "point_value": point_value,
             "max_redeem_share": company.loyalty_points_max_redeem_share,
             "min_amount": smallest_payment(point_value, currency.rounding),
+        }
+
+    def loyalty_points_summary(self, company_id=False):
+        """The loyalty figures of this customer in ``company_id`` (default: the
+        current company), for the form of a document of the customer (the
+        sales order's, see ``ir.ui.view``'s optional views): whether it is a
+        member, its spendable balance, its pending points and its tier. Internal
+        users who read the customer see them, in their own companies only: the
+        same figures the customer's invoices print.
+
+        :return: {"member", "balance", "pending", "tier" (name or False)}
+        """
+        self.ensure_one()
+        self.check_access("read")
+        user = self.env.user
+        company = self.env["res.company"].browse(company_id) if company_id else self.env.company
+        if not self.env.su and (user.share or company not in user.company_ids):
+            raise AccessError(
+                self.env._("You cannot read the loyalty figures of this company's customers.")
+            )
+        account = self.sudo().with_company(company)._loyalty_points_account()
+        return {
+            "member": bool(account),
+            "balance": account.balance if account else 0.0,
+            "pending": account.pending_points if account else 0.0,
+            "tier": account.tier_id.name if account and account.tier_id else False,
         }
 
     def loyalty_points_check_payment(self, config_id, amount, order_total):
