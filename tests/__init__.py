@@ -41,3 +41,4 @@ from . import test_invoice_perf
 from . import test_invoice_reports
 from . import test_invoice_security
 from . import test_sale_order_summary
+from . import test_invoice_concurrency

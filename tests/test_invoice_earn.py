@@ -184,6 +184,29 @@ class TestInvoiceEarn(LoyaltyPointsInvoiceCommon):
         self.assertRecordValues(bonuses, [{"bonus_type": "welcome", "invoice_id": first.id}])
         self.assertEqual(self._balance(self.anna), 25 + 11 + 11)
 
+    def test_referral_bonuses_on_the_first_paid_invoice(self):
+        self.company.write(
+            {
+                "loyalty_points_referral_points": 200,
+                "loyalty_points_referral_new_points": 100,
+                "loyalty_points_referral_min_amount": 1000,
+            }
+        )
+        self.boris.loyalty_points_referrer_id = self.anna
+        small = self._invoice(self.boris, [(self.shampoo, 1, 110.0)])
+        self._pay(small)  # the first paid sale, below the minimum: no referral, ever
+        big = self._invoice(self.boris, [(self.shampoo, 20, 110.0)])
+        self._pay(big)
+        self.assertEqual(self._balance(self.anna), 0)
+        self.assertEqual(self._balance(self.boris), 11 + 220)
+        carl = self.env["res.partner"].create(
+            {"name": "Carl", "loyalty_points_referrer_id": self.anna.id}
+        )
+        first = self._invoice(carl, [(self.shampoo, 20, 110.0)])
+        self._pay(first)
+        self.assertEqual(self._balance(self.anna), 200)
+        self.assertEqual(self._balance(carl), 100 + 220)
+
     def test_a_cancelled_invoice_takes_its_points_back(self):
         self.company.loyalty_points_welcome_points = 25
         invoice = self._invoice(self.anna, [(self.shampoo, 20, 110.0)])
