@@ -215,9 +215,10 @@ class AccountMove(models.Model):
     # what triggers a booking
 
     def _loyalty_points_on_post(self):
-        """Posted journal entries of points payments book their points; posted
-        credit notes take back what their invoice earned."""
-        payments = self.origin_payment_id.filtered("journal_id.loyalty_points")
+        """Posted journal entries of points payments book their points (not the
+        payments of a POS session closing in a flagged journal: the till booked
+        theirs); posted credit notes take back what their invoice earned."""
+        payments = self.origin_payment_id.filtered("is_loyalty_points")
         payments._loyalty_points_book()
         self.filtered(
             lambda m: m.move_type in CREDIT_TYPES and m.reversed_entry_id.loyalty_points_booked

@@ -35,7 +35,11 @@ class AccountPayment(models.Model):
     # Fields only the ledger writes (tools.guard.check_protected_fields).
     _loyalty_points_protected_fields = ("loyalty_points_invoice_id", "loyalty_points_entry_ids")
 
-    is_loyalty_points = fields.Boolean(related="journal_id.loyalty_points")
+    is_loyalty_points = fields.Boolean(
+        compute="_compute_is_loyalty_points",
+        help="A payment of an invoice with loyalty points: in a journal flagged for "
+        "points, not a POS session's (the till books the points of its payments).",
+    )
     loyalty_points_invoice_id = fields.Many2one(
         "account.move",
         string="Invoice Paid with Points",
@@ -54,6 +58,13 @@ class AccountPayment(models.Model):
         help="Points this payment spends (negative: points a refund gave back).",
     )
 
+    @api.depends("journal_id.loyalty_points", "pos_session_id")
+    def _compute_is_loyalty_points(self):
+        for payment in self:
+            payment.is_loyalty_points = (
+                payment.journal_id.loyalty_points and not payment.pos_session_id
+            )
+
     @api.depends("loyalty_points_invoice_id", "state")
     def _compute_loyalty_points(self):
         for payment, sudo_payment in zip(self, self.sudo(), strict=True):
@@ -64,7 +75,7 @@ class AccountPayment(models.Model):
     @api.depends("journal_id.loyalty_points", "company_id")
     def _compute_outstanding_account_id(self):
         res = super()._compute_outstanding_account_id()
-        for payment in self.filtered("journal_id.loyalty_points"):
+        for payment in self.filtered("is_loyalty_points"):
             payment.outstanding_account_id = payment.company_id._loyalty_points_payment_account()
         return res
 
@@ -91,7 +102,7 @@ class AccountPayment(models.Model):
 
     def _get_valid_liquidity_accounts(self):
         accounts = super()._get_valid_liquidity_accounts()
-        if self.journal_id.loyalty_points:
+        if self.is_loyalty_points:
             accounts |= self.outstanding_account_id
         return accounts
 
@@ -102,8 +113,10 @@ class AccountPayment(models.Model):
         new_journal = self.env["account.journal"].browse(vals.get("journal_id"))
         for payment in self:
             booked = payment.sudo().loyalty_points_entry_ids and payment.loyalty_points
-            moved = payment.state != "draft" and (
-                payment.journal_id.loyalty_points or new_journal.loyalty_points
+            moved = (
+                payment.state != "draft"
+                and not payment.pos_session_id
+                and (payment.journal_id.loyalty_points or new_journal.loyalty_points)
             )
             if booked or (moved and "journal_id" in vals):
                 raise UserError(

@@ -56,3 +56,29 @@ class TestInvoicePos(LoyaltyPointsPosCommon, LoyaltyPointsInvoiceHelpers):
         self._pay(invoice)
         self.assertTrue(self.anna._loyalty_points_has_paid_sales())
         self.assertFalse(self.boris._loyalty_points_has_paid_sales())
+
+    def test_a_session_closes_when_its_points_journal_is_flagged_for_invoices(self):
+        """The till's points payment method and the invoices' points payments may
+        share the journal: the session closing's payments book no points."""
+        self.points_pm.journal_id.loyalty_points = True
+        self._opening(self.anna, (100, False))
+        order = self._sync(
+            [(self.product_a, 1)],
+            customer=self.anna,
+            payments=[(self.points_pm, 40), (self.cash_pm1, 60)],
+        )
+        self.assertEqual(self._balance(self.anna), 60 + 6)
+        session = order.session_id
+        cash = sum(
+            session.order_ids.payment_ids.filtered(
+                lambda p: p.payment_method_id == self.cash_pm1
+            ).mapped("amount")
+        )
+        session.post_closing_cash_details(cash)
+        session.close_session_from_ui()
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(self._balance(self.anna), 66)
+        payments = self.env["account.payment"].search([("pos_session_id", "=", session.id)])
+        self.assertTrue(payments)
+        self.assertFalse(payments.loyalty_points_entry_ids)
+        self.assertLedgerConsistent(self._account(self.anna))
