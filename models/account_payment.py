@@ -197,10 +197,18 @@ class AccountPayment(models.Model):
         return entries
 
     def _loyalty_points_settle(self, entries):
-        """With points in the books, this payment's journal entry settles its
-        points against the liability: it is recorded on their entries, which
-        the posting job then leaves alone (as the POS session closing does)."""
-        if entries and self.company_id.loyalty_points_liability_accounting:
+        """When this payment's journal entry settles its points against the
+        points liability (its outstanding account), it is recorded on their
+        entries, which the posting job then leaves alone (as the POS session
+        closing does). A payment made before points were in the books settled
+        against the expense: the job posts its give-backs."""
+        company = self.company_id.sudo()
+        liability = company.loyalty_points_liability_account_id
+        if (
+            entries
+            and company.loyalty_points_liability_accounting
+            and self.outstanding_account_id == liability
+        ):
             entries._set_move(entries.ids, self.move_id)
 
     def _loyalty_points_document(self):

@@ -173,6 +173,20 @@ class TestInvoicePointsPayment(LoyaltyPointsInvoiceCommon):
         ]
         self.assertFalse(set(unposted) & set((redeem | giveback).ids))
 
+    def test_points_put_in_the_books_after_a_points_payment(self):
+        self._opening(self.anna, 500)
+        invoice = self._invoice(self.anna, [(self.shampoo, 10, 100.0)])
+        payment = self._pay(invoice, amount=100, journal=self.points_journal)
+        self.company.loyalty_points_liability_accounting = True  # books 400 outstanding
+        payment.action_cancel()  # its entry debited the expense: the job posts the give-back
+        giveback = self._entries(self.anna, kind="reversal")
+        self.assertFalse(giveback.sudo().move_id)
+        Entry = self.env["loyalty.points.entry"]
+        later = self.today.replace(year=self.today.year + 1)
+        self._run_cron(Entry._cron_post_liability, today=later)
+        check = self.company._loyalty_points_reconcile()[self.company]
+        self.assertEqual((check["balance"], check["difference"]), (500, 0))
+
     def test_a_credit_note_refunds_the_points_paid(self):
         self._opening(self.anna, 500)
         invoice = self._invoice(self.anna, [(self.shampoo, 10, 100.0)])
