@@ -132,9 +132,7 @@ class AccountMove(models.Model):
     def _compute_loyalty_points(self):
         moves = self.sudo()
         documents = moves.filtered(
-            lambda m: m.move_type in SALE_TYPES + CREDIT_TYPES
-            and m.partner_id
-            and m.company_id.loyalty_points_invoice_summary
+            lambda m: m.move_type in SALE_TYPES + CREDIT_TYPES and m.partner_id
         )
         accounts = {
             (account.partner_id, account.company_id): account
@@ -151,13 +149,16 @@ class AccountMove(models.Model):
             account = accounts.get(
                 (sudo_move.partner_id.commercial_partner_id, sudo_move.company_id)
             )
-            earned, paid = sudo_move._loyalty_points_figures()
+            earned, paid = sudo_move._loyalty_points_figures() if account else (0.0, 0.0)
             move.loyalty_points_earned = earned
             move.loyalty_points_paid = paid
             move.loyalty_points_balance = account.balance if account else 0.0
             move.loyalty_points_tier_id = account.tier_id if account else False
             move.loyalty_points_summary = bool(
-                account and sudo_move in documents and sudo_move.state == "posted"
+                account
+                and sudo_move in documents
+                and sudo_move.state == "posted"
+                and sudo_move.company_id.loyalty_points_invoice_summary
             )
 
     def _loyalty_points_figures(self):
