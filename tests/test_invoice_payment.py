@@ -172,6 +172,15 @@ class TestInvoicePointsPayment(LoyaltyPointsInvoiceCommon):
             )
         ]
         self.assertFalse(set(unposted) & set((redeem | giveback).ids))
+        # paid again with points and by bank: the job posts what the invoice earned
+        self._pay(invoice, amount=100, journal=self.points_journal)
+        self._pay(invoice, amount=900)
+        self.assertEqual(self._balance(self.anna), 490)
+        self._run_cron(Entry._cron_post_liability, today=later)
+        earn = self._entries(self.anna, kind="earn")
+        self.assertEqual(earn.sudo().move_id.loyalty_points_posting, "posting")
+        check = self.company._loyalty_points_reconcile()[self.company]
+        self.assertEqual((check["balance"], check["difference"]), (490, 0))
 
     def test_points_put_in_the_books_after_a_points_payment(self):
         self._opening(self.anna, 500)

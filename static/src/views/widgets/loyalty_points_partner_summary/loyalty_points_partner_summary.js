@@ -1,5 +1,4 @@
 import { Component, onWillStart, useState } from "@odoo/owl";
-import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { formatFloat } from "@web/core/utils/numbers";
 import { useService } from "@web/core/utils/hooks";
@@ -45,10 +44,6 @@ export class LoyaltyPointsPartnerSummary extends Component {
 
     get pending() {
         return formatFloat(this.state.summary.pending, { digits: [16, 2] });
-    }
-
-    get label() {
-        return _t("Loyalty");
     }
 }
 
