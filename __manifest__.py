@@ -37,6 +37,9 @@
         "wizards/loyalty_points_statement_views.xml",
         "wizards/loyalty_points_card_issue_views.xml",
         # views
+        "views/account_journal_views.xml",
+        "views/account_move_views.xml",
+        "views/account_payment_views.xml",
         "views/digest_digest_views.xml",
         "views/loyalty_points_account_views.xml",
         "views/loyalty_points_card_views.xml",
@@ -57,6 +60,7 @@
         "report/loyalty_points_statement.xml",
         "report/loyalty_points_rollforward_report.xml",
         "report/loyalty_points_card.xml",
+        "report/report_invoice.xml",
         # the statement mail attaches the statement report
         "data/mail_template_data.xml",
         # menus, after every action they open
@@ -67,6 +71,9 @@
             "loyalty_points/static/src/utils/**/*",
             "loyalty_points/static/src/overrides/**/*",
             "loyalty_points/static/src/app/**/*",
+        ],
+        "web.assets_backend": [
+            "loyalty_points/static/src/views/**/*",
         ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/**/*",

@@ -180,13 +180,15 @@ class LoyaltyPointsPortal(CustomerPortal):
 
     def _loyalty_points_entry_details(self, entries):
         """{entry id: text shown to the customer}: the receipt number of the
-        order and the entry's note. The responsible user, the program, the
-        accounting and the allocations are internal and stay out.
+        order or the number of the invoice, and the entry's note. The
+        responsible user, the program, the accounting and the allocations are
+        internal and stay out.
 
-        The entries were read through the portal rules: only then is the
-        order read as superuser (portal users cannot read POS orders)."""
+        The entries were read through the portal rules: only then are the
+        order and the invoice read as superuser (portal users cannot read POS
+        orders)."""
         details = {}
         for entry in entries.sudo():
-            parts = [entry.pos_order_id.pos_reference, entry.note]
+            parts = [entry.pos_order_id.pos_reference, entry.invoice_id.name, entry.note]
             details[entry.id] = " - ".join(part for part in parts if part)
         return details

@@ -29,6 +29,10 @@ from . import pos_order_line
 from . import product_template
 from . import product_product
 from . import product_category
+from . import account_journal
 from . import account_move
+from . import account_move_line
+from . import account_payment
 from . import sms_template
 from . import digest_digest
+from . import ir_ui_view

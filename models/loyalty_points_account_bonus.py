@@ -128,9 +128,11 @@ class LoyaltyPointsAccount(models.Model):
 
     def _earlier_sale_sql(self, source):
         """SQL: whether this account's customer had a paid sale in its company
-        other than ``source``. Hook: a channel that sells adds its documents."""
+        other than ``source``: a paid POS order, or a paid customer invoice when
+        the company's invoices earn. Hook: a channel that sells adds its
+        documents."""
         self.env["pos.order"].flush_model(["partner_id", "company_id", "state", "amount_total"])
-        return SQL(
+        pos_sale = SQL(
             """
             EXISTS(SELECT 1 FROM pos_order AS o
                      JOIN res_partner AS p ON p.id = o.partner_id
@@ -143,6 +145,28 @@ class LoyaltyPointsAccount(models.Model):
             partner=self.partner_id.id,
             company=self.company_id.id,
             order=source.id if source._name == "pos.order" else 0,
+        )
+        if not self.company_id.loyalty_points_invoice_earning:
+            return pos_sale
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "company_id", "move_type", "state", "payment_state"]
+        )
+        return SQL(
+            """
+            (%(pos_sale)s
+             OR EXISTS(SELECT 1 FROM account_move AS m
+                        WHERE m.commercial_partner_id = %(partner)s
+                          AND m.company_id = %(company)s
+                          AND m.id <> %(invoice)s
+                          AND m.move_type IN ('out_invoice', 'out_receipt')
+                          AND m.state = 'posted'
+                          AND m.payment_state IN ('in_payment', 'paid')
+                          AND m.amount_total > 0))
+            """,
+            pos_sale=pos_sale,
+            partner=self.partner_id.id,
+            company=self.company_id.id,
+            invoice=source.id if source._name == "account.move" else 0,
         )
 
     @api.model

@@ -11,19 +11,19 @@ class LoyaltyPointsAccount(models.Model):
 
     def _window_totals(self):
         """{account id: (turnover, visits)} over the company's tier window (0
-        months: the whole history), from the POS orders booked to the account
-        as the server valued them in the company currency
-        (``pos.order.loyalty_points_amount``, on their loyalty date): the
-        turnover is their sum, refunds taken off; the visits count the orders
-        that added to it. One query per company."""
-        self.env["pos.order"].flush_model(
-            [
-                "loyalty_points_account_id",
-                "loyalty_points_amount",
-                "loyalty_points_date",
-                "loyalty_points_refunded",
-            ]
-        )
+        months: the whole history), from the POS orders and the paid customer
+        invoices booked to the account as the server valued them in the
+        company currency (``loyalty_points_amount``, on their loyalty date):
+        the turnover is their sum, refunds and credit notes taken off; the
+        visits count the sales that added to it. One query per company."""
+        sale_fields = [
+            "loyalty_points_account_id",
+            "loyalty_points_amount",
+            "loyalty_points_date",
+            "loyalty_points_refunded",
+        ]
+        self.env["pos.order"].flush_model(sale_fields)
+        self.env["account.move"].flush_model(sale_fields)
         totals = dict.fromkeys(self.ids, (0.0, 0))
         today = fields.Date.context_today(self)
         for company, accounts in self.grouped("company_id").items():
@@ -32,14 +32,21 @@ class LoyaltyPointsAccount(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT loyalty_points_account_id,
-                           COALESCE(SUM(loyalty_points_amount), 0),
-                           COUNT(*) FILTER (WHERE loyalty_points_amount > 0
-                                              AND NOT COALESCE(loyalty_points_refunded, FALSE))
-                      FROM pos_order
-                     WHERE loyalty_points_account_id IN %(accounts)s
-                       AND (%(since)s::date IS NULL OR loyalty_points_date >= %(since)s)
-                  GROUP BY loyalty_points_account_id
+                    SELECT sale.loyalty_points_account_id,
+                           COALESCE(SUM(sale.loyalty_points_amount), 0),
+                           COUNT(*) FILTER (WHERE sale.loyalty_points_amount > 0
+                                              AND NOT COALESCE(sale.loyalty_points_refunded, FALSE))
+                      FROM (SELECT loyalty_points_account_id, loyalty_points_amount,
+                                   loyalty_points_date, loyalty_points_refunded
+                              FROM pos_order
+                             WHERE loyalty_points_account_id IN %(accounts)s
+                         UNION ALL
+                            SELECT loyalty_points_account_id, loyalty_points_amount,
+                                   loyalty_points_date, loyalty_points_refunded
+                              FROM account_move
+                             WHERE loyalty_points_account_id IN %(accounts)s) AS sale
+                     WHERE %(since)s::date IS NULL OR sale.loyalty_points_date >= %(since)s
+                  GROUP BY sale.loyalty_points_account_id
                     """,
                     since=since,
                     accounts=tuple(accounts.ids),

@@ -26,7 +26,9 @@ BONUS_TYPES = [
 # a POS order's id, or another document's prefix and id.
 KEY_EVENTS = {
     "earn": "earn:<source>:<program>",  # the lot a program earned on a sale
-    "redeem": "redeem:<source>",  # points paid
+    # points paid; a document that pays again once its points came back (a
+    # points payment reposted) names the redeem given back before it
+    "redeem": "redeem:<source>[:<earlier redeem>]",
     "reward": "reward:<source>:<line>",  # points spent on a reward taken on a line
     "giveback": "giveback:<source>:<redeem>:<lot or 0>",  # a points payment refunded
     "reversal": "reversal:<source>:<lot>",  # earned points of refunded lines
@@ -38,7 +40,14 @@ KEY_EVENTS = {
     "expire": "expire:<account>:<first lot>",  # the expiry job, in SQL
 }
 # The documents that ask the ledger: {model: (entry field, key prefix)}.
-SOURCES = {"pos.order": ("pos_order_id", "")}
+SOURCES = {
+    "pos.order": ("pos_order_id", ""),
+    "account.move": ("invoice_id", "inv"),
+    "account.payment": ("payment_id", "pay"),
+}
+# A document that belongs to another one links its entries to that one too:
+# {model: {entry field: the document's field}} (a points payment: its invoice).
+SOURCE_LINKS = {"account.payment": {"invoice_id": "loyalty_points_invoice_id"}}
 
 
 class LoyaltyPointsEntry(models.Model):
@@ -96,6 +105,22 @@ class LoyaltyPointsEntry(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The customer invoice or credit note the entry was booked for.",
+    )
+    payment_id = fields.Many2one(
+        "account.payment",
+        string="Points Payment",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The payment with points (or its refund) of an invoice that booked the entry.",
     )
     reversed_entry_id = fields.Many2one(
         "loyalty.points.entry",
@@ -296,8 +321,14 @@ class LoyaltyPointsEntry(models.Model):
 
     @api.model
     def _source_vals(self, source):
-        """The entry field that links an entry to ``source``, if any."""
-        return {SOURCES[source._name][0]: source.id} if source else {}
+        """The entry field that links an entry to ``source``, if any (first),
+        and those that link it to the document ``source`` belongs to."""
+        if not source:
+            return {}
+        vals = {SOURCES[source._name][0]: source.id}
+        for field, link in SOURCE_LINKS.get(source._name, {}).items():
+            vals[field] = source[link].id
+        return vals
 
     @api.model
     def _post(self, vals_list, date=None, locked=None):
@@ -343,15 +374,18 @@ class LoyaltyPointsEntry(models.Model):
         ]
 
     @api.model
-    def _prepare_redeem_vals(self, account, source, points, note=False):
-        """The entry of ``points`` (> 0) paid with by ``account`` for ``source``."""
+    def _prepare_redeem_vals(self, account, source, points, note=False, earlier=None):
+        """The entry of ``points`` (> 0) paid with by ``account`` for ``source``;
+        ``earlier``: the redeem of ``source`` given back before this one (a
+        points payment posted again)."""
+        parts = (earlier.id,) if earlier else ()
         return [
             {
                 "account_id": account.id,
                 "kind": "redeem",
                 "points": -points,
                 "note": note,
-                "idempotency_key": self._key("redeem", self._source_ref(source)),
+                "idempotency_key": self._key("redeem", self._source_ref(source), *parts),
                 **self._source_vals(source),
             }
         ]
@@ -537,7 +571,8 @@ class LoyaltyPointsEntry(models.Model):
             for entry in entries:
                 if entry.points > 0:
                     left = self._pay_debts(debts, entry.id, entry.points, allocations)
-                    remaining[entry.id] = left
+                    if left != entry.points:  # a new lot starts with all its points
+                        remaining[entry.id] = left
                     if entry.pending:
                         pending_deltas[account.id] += left
                         balance_deltas[account.id] += entry.points - left

@@ -96,6 +96,19 @@ class ResCompany(models.Model):
         "company-internal range (20-29) that your products' barcodes do not use.",
     )
 
+    loyalty_points_invoice_earning = fields.Boolean(
+        string="Points on Invoices",
+        help="Paid customer invoices earn points like POS orders (and so do the sales "
+        "orders and eCommerce orders they bill); their credit notes take them back. "
+        "Invoices of POS orders earn nothing more.",
+    )
+    loyalty_points_invoice_summary = fields.Boolean(
+        string="Loyalty Points on Invoices",
+        default=True,
+        help="Customer invoices show the points they earned and were paid with, and "
+        "the customer's balance and tier (form, PDF and customer portal).",
+    )
+
     @api.constrains(
         "loyalty_points_value",
         "loyalty_points_max_redeem_share",
@@ -180,3 +193,21 @@ class ResCompany(models.Model):
         self.ensure_one()
         minimum = self.loyalty_points_referral_min_amount
         return self.currency_id.compare_amounts(amount, minimum) >= 0
+
+    def _loyalty_points_payment_account(self):
+        """The outstanding account of the payments of invoices with points: the
+        points liability when points are in the books, else the expense of
+        redeemed points (as at the till)."""
+        self.ensure_one()
+        company = self.sudo()
+        if company.loyalty_points_liability_accounting:
+            return company.loyalty_points_liability_account_id
+        return self._loyalty_points_redemption_account()
+
+    def _loyalty_points_redemption_account(self):
+        """The expense account of the points customers spend, when points are not
+        in the books: the till's ("Loyalty Points Redeemed", the default account
+        of the company's Loyalty Points journal, created on first use)."""
+        self.ensure_one()
+        journal = self.env["pos.payment.method"]._loyalty_points_journal(self)
+        return journal.sudo().default_account_id

@@ -74,6 +74,12 @@ class ResConfigSettings(models.TransientModel):
     loyalty_points_pending_days = fields.Integer(
         related="company_id.loyalty_points_pending_days", readonly=False
     )
+    loyalty_points_invoice_earning = fields.Boolean(
+        related="company_id.loyalty_points_invoice_earning", readonly=False
+    )
+    loyalty_points_invoice_summary = fields.Boolean(
+        related="company_id.loyalty_points_invoice_summary", readonly=False
+    )
     loyalty_points_card_prefix = fields.Char(
         related="company_id.loyalty_points_card_prefix", readonly=False
     )

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_round, formatLang
 
 from ..tools import POINTS_DIGITS, check_protected_fields, round_points, smallest_payment
@@ -191,17 +191,32 @@ class ResPartner(models.Model):
 
     def _loyalty_points_has_paid_sales(self):
         """Whether this customer (or another contact of its commercial partner)
-        has a paid sale, in any company. Hook: a channel that sells adds its
-        documents."""
+        has a paid sale, in any company: a paid POS order, or a paid customer
+        invoice in a company whose invoices earn. Hook: a channel that sells
+        adds its documents."""
         self.ensure_one()
+        commercial = self.commercial_partner_id.id
         return bool(
             self.env["pos.order"]
             .sudo()
             .search_count(
                 [
-                    ("partner_id.commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("partner_id.commercial_partner_id", "=", commercial),
                     ("state", "in", ("paid", "done", "invoiced")),
                     ("amount_total", ">", 0),
+                ],
+                limit=1,
+            )
+            or self.env["account.move"]
+            .sudo()
+            .search_count(
+                [
+                    ("commercial_partner_id", "=", commercial),
+                    ("move_type", "in", ("out_invoice", "out_receipt")),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("in_payment", "paid")),
+                    ("amount_total", ">", 0),
+                    ("company_id.loyalty_points_invoice_earning", "=", True),
                 ],
                 limit=1,
             )
@@ -276,6 +291,32 @@ class ResPartner(models.Model):
             "point_value": point_value,
             "max_redeem_share": company.loyalty_points_max_redeem_share,
             "min_amount": smallest_payment(point_value, currency.rounding),
+        }
+
+    def loyalty_points_summary(self, company_id=False):
+        """The loyalty figures of this customer in ``company_id`` (default: the
+        current company), for the form of a document of the customer (the
+        sales order's, see ``ir.ui.view``'s optional views): whether it is a
+        member, its spendable balance, its pending points and its tier. Internal
+        users who read the customer see them, in their own companies only: the
+        same figures the customer's invoices print.
+
+        :return: {"member", "balance", "pending", "tier" (name or False)}
+        """
+        self.ensure_one()
+        self.check_access("read")
+        user = self.env.user
+        company = self.env["res.company"].browse(company_id) if company_id else self.env.company
+        if not self.env.su and (user.share or company not in user.company_ids):
+            raise AccessError(
+                self.env._("You cannot read the loyalty figures of this company's customers.")
+            )
+        account = self.sudo().with_company(company)._loyalty_points_account()
+        return {
+            "member": bool(account),
+            "balance": account.balance if account else 0.0,
+            "pending": account.pending_points if account else 0.0,
+            "tier": account.tier_id.name if account and account.tier_id else False,
         }
 
     def loyalty_points_check_payment(self, config_id, amount, order_total):

@@ -39,3 +39,12 @@ from . import test_security_accounting
 from . import test_access_matrix
 from . import test_rewards
 from . import test_frontend_rewards
+from . import test_invoice_earn
+from . import test_invoice_payment
+from . import test_invoice_credit_note
+from . import test_invoice_pos
+from . import test_invoice_perf
+from . import test_invoice_reports
+from . import test_invoice_security
+from . import test_sale_order_summary
+from . import test_invoice_concurrency

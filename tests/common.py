@@ -1,8 +1,9 @@
 from datetime import date, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 
@@ -192,3 +193,131 @@ class LoyaltyPointsPosCommon(TestPoSCommon, LoyaltyPointsCase):
 
     def _balance(self, partner):
         return self._account(partner).balance
+
+
+class LoyaltyPointsInvoiceHelpers:
+    """Customer invoices, their payments and credit notes, as the back office
+    makes them (Register Payment, Credit Note)."""
+
+    @classmethod
+    def _setup_invoicing(cls):
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+        cls.points_journal = cls.env["account.journal"].create(
+            {
+                "name": "Loyalty Points (invoices)",
+                "type": "bank",
+                "code": "LPINV",
+                "loyalty_points": True,
+                "company_id": cls.company.id,
+            }
+        )
+
+    def _invoice(self, partner, lines, post=True, move_type="out_invoice", **vals):
+        """An invoice of ``lines`` [(product, quantity, price unit)], untaxed unless
+        a line has a fourth item (its taxes)."""
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": fields.Date.context_today(partner),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": line[0].id,
+                            "quantity": line[1],
+                            "price_unit": line[2],
+                            "tax_ids": [Command.set(line[3].ids if len(line) > 3 else [])],
+                        }
+                    )
+                    for line in lines
+                ],
+                **vals,
+            }
+        )
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def _pay(self, invoice, amount=None, journal=None, user=None):
+        """Register a payment of ``amount`` (default: what the wizard proposes)
+        on ``invoice`` in ``journal`` (default: the bank)."""
+        vals = {"journal_id": (journal or self.bank_journal).id}
+        if amount is not None:
+            vals["amount"] = amount
+        Register = self.env["account.payment.register"]
+        if user:
+            Register = Register.with_user(user)
+        wizard = Register.with_context(active_model="account.move", active_ids=invoice.ids).create(
+            vals
+        )
+        return wizard._create_payments()
+
+    def _credit_note(self, invoice, lines=None, post=True):
+        """A credit note of ``invoice``: all of it, or ``lines`` [(product,
+        quantity, price unit)]."""
+        if lines is None:
+            note = invoice._reverse_moves([{"invoice_date": invoice.invoice_date}])
+        else:
+            note = self._invoice(
+                invoice.partner_id,
+                lines,
+                post=False,
+                move_type="out_refund",
+                reversed_entry_id=invoice.id,
+            )
+        if post:
+            note.action_post()
+        return note
+
+    def _invoice_account(self, partner):
+        return self.env["loyalty.points.account"].search(
+            [
+                ("partner_id", "=", partner.commercial_partner_id.id),
+                ("company_id", "=", self.company.id),
+            ]
+        )
+
+
+class LoyaltyPointsInvoiceCommon(
+    AccountTestInvoicingCommon, LoyaltyPointsCase, LoyaltyPointsInvoiceHelpers
+):
+    """A company whose paid invoices earn 10 % back, with a bank journal and a
+    loyalty points journal, untaxed products and two customers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.company.write(
+            {
+                "loyalty_points_value": 1.0,
+                "loyalty_points_rounding": 1.0,
+                "loyalty_points_max_redeem_share": 100.0,
+                "loyalty_points_tier_months": 12,
+                "loyalty_points_invoice_earning": True,
+            }
+        )
+        cls.env["loyalty.points.tier"].search([("company_id", "=", cls.company.id)]).unlink()
+        cls.today = date.today()
+        cls._setup_invoicing()
+        cls.program_all = cls.env["loyalty.points.program"].create(
+            {"name": "10 % back", "scope": "all", "earn_mode": "percent", "earn_rate": 10.0}
+        )
+        cls.shampoo = cls._create_product(name="Shampoo", lst_price=110.0, taxes_id=[])
+        cls.lipstick = cls._create_product(name="Red Lipstick", lst_price=50.0, taxes_id=[])
+        cls.promo = cls._create_product(name="Promo Pack", lst_price=30.0, taxes_id=[])
+        cls.promo.loyalty_points_excluded = True
+        cls.anna = cls.env["res.partner"].create({"name": "Anna Petrova"})
+        cls.boris = cls.env["res.partner"].create({"name": "Boris Ivanov"})
+        cls.Account = cls.env["loyalty.points.account"]
+
+    def _opening(self, partner, points, expiry=False):
+        account = self.Account._get_or_create(partner, self.company)
+        return self.env["loyalty.points.entry"]._post(
+            self.env["loyalty.points.entry"]._prepare_adjust_vals(
+                account, points, "opening", expiry_date=expiry
+            )
+        )
+
+    def _balance(self, partner):
+        return self._invoice_account(partner).balance

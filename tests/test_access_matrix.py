@@ -128,6 +128,11 @@ METHODS = {
         "loyalty_points_check_rewards":        "-    -    -    yes  yes  -    -",
         "loyalty_points_partner_by_card":      "-    -    -    yes  yes  -    -",
         "loyalty_points_pos_info":             "-    -    -    yes  yes  -    -",
+        "loyalty_points_summary":              "-    -    yes  yes  yes  yes  yes",
+    },
+    "account.move": {
+        "button_cancel":  "-    -    -    -    -    yes  -",
+        "button_draft":   "-    -    -    -    -    yes  -",
     },
 }  # fmt: skip
 
@@ -148,6 +153,8 @@ OPENERS = {
 # Methods this test does not call (their access is tested where their fixtures are).
 METHODS_TESTED_ELSEWHERE = {
     "pos.order.action_pos_order_paid": "tests/test_server_authority.py (a paid POS order)",
+    "account.move.button_cancel": "tests/test_invoice_security.py (an invoice that earned)",
+    "account.move.button_draft": "tests/test_invoice_security.py (a points payment)",
 }
 
 
@@ -461,6 +468,9 @@ class TestAccessMatrix(TransactionCase):
             "res.partner.loyalty_points_check_rewards": lambda env: env["res.partner"]
             .browse(self.customer.id)
             .loyalty_points_check_rewards(self.config.id, [], 1.0, 10.0),
+            "res.partner.loyalty_points_summary": lambda env: env["res.partner"]
+            .browse(self.customer.id)
+            .loyalty_points_summary(),
             "res.partner.loyalty_points_partner_by_card": lambda env: env[
                 "res.partner"
             ].loyalty_points_partner_by_card(self.config.id, self.account.card_number),

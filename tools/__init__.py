@@ -1,6 +1,6 @@
 from .fifo import plan_consumption
 from .guard import check_protected_fields, is_ledger, ledger_context, never_block
-from .ledger import earning_base, points_paid, refund_reversal, smallest_payment
+from .ledger import earning_base, match_credits, points_paid, refund_reversal, smallest_payment
 from .phone import SMS_NUMBER_TYPES, mobile_e164
 from .points import POINTS_DIGITS, round_down, round_points
 from .programs import (

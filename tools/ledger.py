@@ -59,3 +59,28 @@ def smallest_payment(point_value, currency_rounding):
     bookable fraction of a point, rounded up to the currency."""
     value = point_value / 10**POINTS_PRECISION
     return math.ceil(value / currency_rounding - 1e-9) * currency_rounding
+
+
+def match_credits(rooms, credits):
+    """Spread the lines of a credit note over the lines of the invoice it
+    credits: each credit goes to the invoice lines of the same key (product),
+    in order, up to what each can still be credited; what no line can take is
+    dropped (never more than an invoice line is worth).
+
+    :param rooms: [(line, key, amount left to credit)], the invoice's lines
+    :param credits: [(key, amount)], the credit note's lines (amount > 0)
+    :return: {line: amount credited} (> 0)
+    """
+    left = {line: room for line, _key, room in rooms}
+    credited = {}
+    for key, amount in credits:
+        for line, line_key, _room in rooms:
+            if amount <= 0:
+                break
+            if line_key != key or left[line] <= 0:
+                continue
+            part = min(amount, left[line])
+            left[line] -= part
+            credited[line] = credited.get(line, 0.0) + part
+            amount -= part
+    return credited

@@ -3,3 +3,4 @@ from . import loyalty_points_rollforward
 from . import loyalty_points_rollforward_line
 from . import loyalty_points_statement
 from . import loyalty_points_card_issue
+from . import account_payment_register
