@@ -27,3 +27,4 @@ from . import product_category
 from . import account_move
 from . import sms_template
 from . import digest_digest
+from . import loyalty_points_opening

@@ -15,7 +15,8 @@ class LoyaltyPointsAccount(models.Model):
         as the server valued them in the company currency
         (``pos.order.loyalty_points_amount``, on their loyalty date): the
         turnover is their sum, refunds taken off; the visits count the orders
-        that added to it. One query per company."""
+        that added to it. Opening figures imported from another system
+        (``loyalty.points.opening``) add theirs. Two queries per company."""
         self.env["pos.order"].flush_model(
             [
                 "loyalty_points_account_id",
@@ -49,6 +50,13 @@ class LoyaltyPointsAccount(models.Model):
                 (account_id, (float(turnover), visits))
                 for account_id, turnover, visits in self.env.cr.fetchall()
             )
+            # figures brought in by an import count from the import day
+            openings = self.env["loyalty.points.opening"]._window_totals(accounts, since)
+            for account_id, (turnover, visits) in openings.items():
+                totals[account_id] = (
+                    totals[account_id][0] + turnover,
+                    totals[account_id][1] + visits,
+                )
         return totals
 
     def _add_sale_to_tier(self, day, amount):
