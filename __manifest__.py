@@ -19,6 +19,7 @@
         "security/loyalty_points_security.xml",
         "security/loyalty_points_card_security.xml",
         "security/loyalty_points_portal_security.xml",
+        "security/loyalty_points_import_security.xml",
         # data
         "data/ir_cron_data.xml",
         "data/ir_cron_report_data.xml",
@@ -28,16 +29,19 @@
         "data/sms_template_birthday_data.xml",
         "data/barcode_rule_data.xml",
         "data/digest_data.xml",
+        "data/ir_cron_import_data.xml",
         # wizards
         "wizards/loyalty_points_adjust_views.xml",
         "wizards/loyalty_points_rollforward_views.xml",
         "wizards/loyalty_points_statement_views.xml",
         "wizards/loyalty_points_card_issue_views.xml",
+        "wizards/loyalty_points_import_views.xml",
         # views
         "views/digest_digest_views.xml",
         "views/loyalty_points_account_views.xml",
         "views/loyalty_points_card_views.xml",
         "views/loyalty_points_entry_views.xml",
+        "views/loyalty_points_opening_views.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_tier_views.xml",
         "views/pos_order_views.xml",

@@ -33,3 +33,5 @@ from . import test_bonus_demo
 from . import test_bonus_pending
 from . import test_server_authority_ledger
 from . import test_ledger_api
+from . import test_import_file
+from . import test_import
