@@ -108,9 +108,10 @@ class LoyaltyPointsOpening(models.Model):
         customers had their tier before the switch) nor its chatter message
         (the import's note says the tier).
 
-        The figures are written in one statement; the tier moves are
-        recorded, and the tiers' discount cards given, group by group of
-        accounts that move alike.
+        The figures are written in one statement; the tiers' discount cards
+        are given, and the moves of members who had a tier recorded, group by
+        group of accounts that move alike (a first tier is where a customer
+        starts, not a move).
 
         :return: {account id: tier} of the accounts whose tier changed
         """
@@ -153,7 +154,10 @@ class LoyaltyPointsOpening(models.Model):
         changed = {}
         for (old_tier, new_tier), account_ids in moves.items():
             group = accounts.browse(account_ids)
-            group._record_tier_move(old_tier)
+            if old_tier:
+                # a member moved by what they brought in; a first tier is a
+                # starting point, not a move of the tier moves analysis
+                group._record_tier_move(old_tier)
             self._apply_tier_pricelists(group, old_tier, new_tier)
             changed.update(dict.fromkeys(account_ids, new_tier))
         return changed
@@ -172,13 +176,16 @@ class LoyaltyPointsOpening(models.Model):
             return
         company = accounts.company_id
         partners = accounts.partner_id.sudo().with_company(company)
+        chosen = {partner.id: partner.specific_property_product_pricelist for partner in partners}
         previous = defaultdict(list)
         for account in accounts:
-            pricelist = partners.browse(account.partner_id.id).specific_property_product_pricelist
-            previous[pricelist].append(account.id)
+            if chosen[account.partner_id.id] != account.previous_pricelist_id:
+                previous[chosen[account.partner_id.id]].append(account.id)
         for pricelist, account_ids in previous.items():
             accounts.browse(account_ids).with_context(**ledger_context()).write(
                 {"previous_pricelist_id": pricelist.id}
             )
         contacts = partners.search([("commercial_partner_id", "in", partners.ids)])
-        contacts.specific_property_product_pricelist = new_tier.pricelist_id
+        contacts.with_context(tracking_disable=True).write(
+            {"specific_property_product_pricelist": new_tier.pricelist_id.id}
+        )

@@ -8,6 +8,7 @@ from ..tools.import_file import (
     ImportFileError,
     auto_mapping,
     guess_field,
+    normalize_email,
     parse_card_number,
     parse_date,
     parse_number,
@@ -172,3 +173,11 @@ class TestImportFile(BaseCase):
         self.assertEqual(phone_keys("8 (916) 123-45-67", "RU")[0], "+79161234567")
         self.assertEqual(phone_keys("not a phone", "BG"), (None, ()))
         self.assertEqual(phone_keys("", "BG"), (None, ()))
+
+    def test_emails(self):
+        self.assertEqual(
+            normalize_email(" Anna.Petrova+vip@Example.COM "), "anna.petrova+vip@example.com"
+        )
+        self.assertEqual(normalize_email('"Anna" <Anna@Example.com>'), "anna@example.com")
+        self.assertIsNone(normalize_email("not an e-mail"))
+        self.assertIsNone(normalize_email(""))

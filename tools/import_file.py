@@ -9,6 +9,7 @@ wizard words them, translated.
 """
 
 import csv
+import functools
 import io
 import math
 import re
@@ -18,6 +19,7 @@ from datetime import date, datetime
 import phonenumbers
 
 from odoo.exceptions import UserError
+from odoo.tools import email_normalize
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_parse
 
@@ -165,7 +167,6 @@ CSV_ENCODINGS = ("utf-8", "cp1251")
 _PUNCTUATION = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _NUMBER = re.compile(r"[+-]?[\d.,]+")
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%Y.%m.%d", "%d.%m.%y")
 _EXCEL_INTEGER = re.compile(r"(\d+)\.0*")
 
 
@@ -424,6 +425,10 @@ def parse_whole(value):
     return int(number)
 
 
+_DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})")
+_YEAR_FIRST = re.compile(r"(\d{4})[./-](\d{1,2})[./-](\d{1,2})")
+
+
 def parse_date(value):
     """A date from a cell: a date of the workbook, or ``2025-12-31``,
     ``31.12.2025``, ``31/12/2025``, ``31-12-2025``, ``2025/12/31``,
@@ -442,12 +447,29 @@ def parse_date(value):
     if not text:
         return None
     text = re.split(r"[ T]", text, maxsplit=1)[0]
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
+    match = _YEAR_FIRST.fullmatch(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        match = _DAY_FIRST.fullmatch(text)
+        if not match:
+            raise ValueError(value)
+        day, month, year = (int(part) for part in match.groups())
+        if len(match.group(3)) == 2:
+            year += 2000
+    return date(year, month, day)  # ValueError when there is no such day
+
+
+_SIMPLE_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def normalize_email(value):
+    """The e-mail of a cell as ``res.partner.email_normalized`` holds it
+    (lower case), or None when it is no e-mail address."""
+    text = clean_text(value)
+    if _SIMPLE_EMAIL.fullmatch(text):
+        return text.lower()  # what email_normalize gives, without its parsing
+    return (email_normalize(text) or None) if text else None
 
 
 def parse_card_number(value):
@@ -478,9 +500,17 @@ def phone_keys(number, country_code=None):
     except UserError:
         return None, ()
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    national = re.sub(
-        r"[^\d+]", "", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    )
     significant = phonenumbers.national_significant_number(parsed)
-    forms = dict.fromkeys((e164, "00" + e164[1:], national, significant))
+    forms = dict.fromkeys(
+        (e164, "00" + e164[1:], _national_prefix(parsed.country_code) + significant, significant)
+    )
     return e164, tuple(form for form in forms if len(form) >= 6)
+
+
+@functools.cache
+def _national_prefix(country_code):
+    """The trunk prefix dialled before a national number of ``country_code``
+    (the country's calling code): "0" in Bulgaria, "8" in Russia, "1" in the US."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (metadata.national_prefix or "") if metadata else ""

@@ -11,7 +11,7 @@ import odoo
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, email_normalize, format_amount, format_date, formatLang
+from odoo.tools import SQL, format_amount, format_date, formatLang
 from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
@@ -24,6 +24,7 @@ from ..tools.import_file import (
     ImportFileError,
     auto_mapping,
     clean_text,
+    normalize_email,
     parse_card_number,
     parse_date,
     parse_number,
@@ -617,7 +618,7 @@ class LoyaltyPointsImport(models.TransientModel):
 
         ref = clean_text(cell("customer_ref")) or None
         email_raw = clean_text(cell("email")) or None
-        email = (email_normalize(email_raw) or None) if email_raw else None
+        email = normalize_email(email_raw)
         phone_raw = clean_text(cell("phone")) or None
         phone, forms = phone_keys(phone_raw, context["region"])
         if not (ref or email or phone):
@@ -1403,25 +1404,43 @@ class LoyaltyPointsImport(models.TransientModel):
         self._log_on_accounts(rows, tiers, source)
 
     def _issue_cards(self, lines):
-        """The cards of the rows, when their customer does not have them already."""
-        rows = self._fetch(
-            """
-            SELECT row.account_id, row.card_number FROM %(table)s AS row
-             WHERE row.line = ANY(%(lines)s) AND row.card_number IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM loyalty_points_card AS card
-                                WHERE card.company_id = %(company)s
-                                  AND card.number = row.card_number)
-            """,
-            lines=lines,
-            company=self.company_id.id,
-        )
-        if rows:
-            self.env["loyalty.points.card"].sudo().create(
-                [
-                    {"number": number, "account_id": account_id, "company_id": self.company_id.id}
-                    for account_id, number in rows
-                ]
+        """The cards of the rows, when their customer does not have them
+        already: the rows ``_loyalty_points_issue_cards`` would create for a
+        pre-printed number (checked as it checks them: :meth:`_parse_row`,
+        :meth:`_problems_cards`), in one statement, with the accounts' card
+        number; the import's chatter note names the card."""
+        self.env["loyalty.points.card"].flush_model()
+        self.env["loyalty.points.account"].flush_model(["card_number"])
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH issued AS (
+                    INSERT INTO loyalty_points_card
+                        (number, account_id, company_id, state, issue_date,
+                         create_uid, create_date, write_uid, write_date)
+                    SELECT row.card_number, row.account_id, %(company)s, 'active', %(today)s,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM %(table)s AS row
+                     WHERE row.line = ANY(%(lines)s) AND row.card_number IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM loyalty_points_card AS card
+                                        WHERE card.company_id = %(company)s
+                                          AND card.number = row.card_number)
+                 RETURNING account_id, number
+                )
+                UPDATE loyalty_points_account AS account SET card_number = issued.number
+                  FROM issued WHERE account.id = issued.account_id
+                """,
+                table=SQL.identifier(ROWS_TABLE),
+                lines=lines,
+                company=self.company_id.id,
+                today=fields.Date.context_today(self),
+                uid=self.env.uid,
+                now=now,
             )
+        )
+        self.env["loyalty.points.card"].invalidate_model()
+        self.env["loyalty.points.account"].invalidate_model(["card_number", "card_ids"])
 
     def _source_label(self):
         if self.source == "odoo_loyalty":
@@ -1436,38 +1455,51 @@ class LoyaltyPointsImport(models.TransientModel):
         ``_message_log_batch`` would write them (same author, subtype and
         values), without its per-message overhead: this runs for every
         customer of a file of any size."""
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
         currency = self.company_id.currency_id
+        separators = str.maketrans({",": lang.thousands_sep or "", ".": lang.decimal_point})
+
+        def number(value, digits):
+            # res.lang's separators (its format() is too slow for 100,000 notes)
+            return f"{value:,.{digits}f}".translate(separators)
+
+        def money(value):
+            amount = number(value, currency.decimal_places)
+            if currency.position == "before":
+                return f"{currency.symbol}\N{NO-BREAK SPACE}{amount}"
+            return f"{amount}\N{NO-BREAK SPACE}{currency.symbol}"
+
+        texts = {
+            "odoo": self.env._("Odoo loyalty card %(card)s: %(what)s"),
+            "file": self.env._("Row %(row)s: %(what)s"),
+            "expiring": self.env._("%(points)s points expiring after %(date)s"),
+            "lasting": self.env._("%(points)s points that never expire"),
+            "card": self.env._("card %(card)s"),
+            "turnover": self.env._("turnover %(amount)s"),
+            "visits": self.env._("%(visits)s visits"),
+        }
         lines = defaultdict(list)
         for account_id, line, points, expiry, card, turnover, visits in rows:
             parts = []
-            if self.source == "odoo_loyalty":
-                intro = self.env._("Odoo loyalty card %(card)s", card=line)
-            else:
-                intro = self.env._("Row %(row)s", row=line)
             if points:
+                points = number(points, POINTS_DIGITS[1])
                 parts.append(
-                    self.env._(
-                        "%(points)s points expiring after %(date)s",
-                        points=formatLang(self.env, points, digits=POINTS_DIGITS[1]),
-                        date=format_date(self.env, expiry),
-                    )
+                    texts["expiring"]
+                    % {"points": points, "date": expiry.strftime(lang.date_format)}
                     if expiry
-                    else self.env._(
-                        "%(points)s points that never expire",
-                        points=formatLang(self.env, points, digits=POINTS_DIGITS[1]),
-                    )
+                    else texts["lasting"] % {"points": points}
                 )
             if card:
-                parts.append(self.env._("card %(card)s", card=card))
+                parts.append(texts["card"] % {"card": card})
             if turnover:
-                parts.append(
-                    self.env._(
-                        "turnover %(amount)s", amount=format_amount(self.env, turnover, currency)
-                    )
-                )
+                parts.append(texts["turnover"] % {"amount": money(turnover)})
             if visits:
-                parts.append(self.env._("%(visits)s visits", visits=visits))
-            lines[account_id].append(f"{intro}: {', '.join(parts) or '-'}")
+                parts.append(texts["visits"] % {"visits": visits})
+            what = ", ".join(parts) or "-"
+            if self.source == "odoo_loyalty":
+                lines[account_id].append(texts["odoo"] % {"card": line, "what": what})
+            else:
+                lines[account_id].append(texts["file"] % {"row": line, "what": what})
         bodies = {}
         for account_id, texts in lines.items():
             tier = tiers.get(account_id)
