@@ -467,7 +467,7 @@ class LoyaltyPointsEntry(models.Model):
         ]
 
     @api.model
-    def _post_opening_lots(self, lots, note):
+    def _post_opening_lots(self, lots, note, locked=None):
         """Book the opening lots of customers switching in from another system
         (or from Odoo's own loyalty program), in set-based SQL: the bulk path
         of :meth:`_post` for an import of many rows.
@@ -478,6 +478,8 @@ class LoyaltyPointsEntry(models.Model):
             ``import`` (text) and ``line`` (integer) make the lot's key,
             ``import:<import>:<line>``, so a lot already booked is skipped
         :param note: the note of the lots (the file they come from)
+        :param locked: accounts the caller has locked already (or created in
+            this transaction: nobody else sees them yet)
         :return: [(entry id, account id, points, key)] of the lots booked now
 
         The lots are ``adjust`` entries (an opening balance is a manual
@@ -494,7 +496,7 @@ class LoyaltyPointsEntry(models.Model):
         accounts = self.env["loyalty.points.account"].browse(row[0] for row in cr.fetchall())
         if not accounts:
             return []
-        accounts._lock_for_update()
+        (accounts - (locked or accounts.browse()))._lock_for_update()
         overdrawn = accounts.filtered(lambda account: account.balance < 0)
         now = fields.Datetime.now()
         cr.execute(

@@ -14,6 +14,7 @@ nothing. Figures are printed, never asserted.
 """
 
 import base64
+import contextlib
 import os
 import sys
 import time
@@ -116,22 +117,61 @@ def export_csv(env):
     return ("\n".join(lines) + "\n").encode("cp1251")
 
 
+# (label, model, method): where the time of a run goes
+PARTS = (
+    ("read and parse the file", "loyalty.points.import", "_load_file"),
+    ("match the customers", "loyalty.points.import", "_match_customers"),
+    ("check the rows", "loyalty.points.import", "_find_problems"),
+    ("accounts", "loyalty.points.import", "_link_accounts"),
+    ("opening lots (ledger)", "loyalty.points.entry", "_post_opening_lots"),
+    ("cards", "loyalty.points.import", "_issue_cards"),
+    ("turnover, visits, tiers", "loyalty.points.opening", "_apply_tiers"),
+    ("chatter notes", "loyalty.points.import", "_log_on_accounts"),
+)
+
+
 def run(env, wizard, method):
     """Run ``method`` of ``wizard`` and measure it: seconds, RSS after each
-    batch (MiB), peak RSS (MiB)."""
+    batch [(stage, rows done, MiB)], peak RSS (MiB), seconds per part."""
     rss = []
+    parts = dict.fromkeys((label for label, _model, _method in PARTS), 0.0)
     progress = type(wizard)._progress
 
     def watch(self, stage, done, total):
         rss.append((stage, done, proc_status_kb("VmRSS") / 1024))
         return progress(self, stage, done, total)
 
+    def timed(label, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[label] += time.perf_counter() - started
+
+        return wrapper
+
+    patches = [patch.object(type(wizard), "_progress", watch)]
+    for label, model, name in PARTS:
+        cls = type(env[model])
+        patches.append(patch.object(cls, name, timed(label, getattr(cls, name))))
     reset_peak_rss()
     started = time.perf_counter()
-    with patch.object(type(wizard), "_progress", watch):
+    with contextlib.ExitStack() as stack:
+        for each in patches:
+            stack.enter_context(each)
         getattr(wizard.with_context(loyalty_points_import_now=True), method)()
     env.cr.commit()
-    return time.perf_counter() - started, rss, proc_status_kb("VmHWM") / 1024
+    return time.perf_counter() - started, rss, proc_status_kb("VmHWM") / 1024, parts
+
+
+def print_parts(total, parts):
+    other = total - sum(parts.values())
+    out(
+        "    "
+        + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in parts.items() if seconds)
+        + f", the rest {other:.1f} s"
+    )
 
 
 def main(env):
@@ -145,22 +185,24 @@ def main(env):
     env.cr.commit()
     rss_before = proc_status_kb("VmRSS") / 1024
 
-    check_time, check_rss, check_peak = run(env, wizard, "action_check")
+    check_time, check_rss, check_peak, parts = run(env, wizard, "action_check")
     out(
         f"  check:       {check_time:.1f} s ({ROWS / check_time:,.0f} rows/s), "
         f"{wizard.problem_count} problems; found by reference {wizard.matched_ref_count:,}, "
         f"e-mail {wizard.matched_email_count:,}, phone {wizard.matched_phone_count:,}"
     )
+    print_parts(check_time, parts)
     if wizard.problem_count:
         out("  problems: " + "; ".join(wizard.problem_ids[:5].mapped("message")))
         sys.exit(1)
 
-    import_time, import_rss, import_peak = run(env, wizard, "action_import")
+    import_time, import_rss, import_peak, parts = run(env, wizard, "action_import")
     out(
         f"  import:      {import_time:.1f} s, {ROWS / import_time:,.0f} rows/s "
         f"(check included), {wizard.card_count:,} cards, "
         f"{wizard.points_total:,.2f} points"
     )
+    print_parts(import_time, parts)
     booked = [entry for entry in import_rss if entry[0] != check_rss[0][0]] or import_rss
     samples = ", ".join(f"{mib:,.0f}" for _stage, _done, mib in booked[:: max(len(booked) // 6, 1)])
     out(
@@ -168,12 +210,12 @@ def main(env):
         f"{samples} MiB; peak {import_peak:,.0f} MiB (check's peak {check_peak:,.0f} MiB)"
     )
     again = Import.create({"file": base64.b64encode(data), "filename": "bench.csv"})
-    again_time, _rss, _peak = run(env, again, "action_import")
+    again_time, _rss, _peak, _parts = run(env, again, "action_import")
     env.cr.execute("SELECT COUNT(*) FROM loyalty_points_entry WHERE note LIKE %s", ["%bench.csv"])
     lots = env.cr.fetchone()[0]
     out(f"  again:       {again_time:.1f} s, nothing booked twice ({lots:,} opening lots)")
     env.cr.execute(
-        "SELECT tier.name, COUNT(*) FROM loyalty_points_account AS account "
+        "SELECT tier.name->>'en_US', COUNT(*) FROM loyalty_points_account AS account "
         "JOIN loyalty_points_tier AS tier ON tier.id = account.tier_id "
         "JOIN res_partner AS partner ON partner.id = account.partner_id "
         "WHERE partner.name LIKE %s GROUP BY tier.name ORDER BY 2 DESC",

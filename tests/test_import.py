@@ -6,9 +6,11 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged, users
+from odoo.tests import HttpCase, new_test_user, tagged, users
+from odoo.tests.common import JsonRpcException
 
-from .common import LoyaltyPointsCommon
+from ..tools import ledger_context
+from .common import LoyaltyPointsCase, LoyaltyPointsCommon
 from .test_import_file import xlsx_bytes
 
 HEADER = "customer_ref,email,phone,name,points,expiry_date,card_number,turnover,visits\n"
@@ -138,21 +140,21 @@ class TestImport(LoyaltyPointsCommon):
     def test_one_bad_row_books_nothing_and_names_it(self):
         text = self._three_rows().replace("250.5", "lots")
         wizard = self._wizard(text)
-        with self.assertRaisesRegex(UserError, r"Row 3: The points «lots» is not a number"):
+        with self.assertRaisesRegex(UserError, r"Row 3: The points «lots» are not a number"):
             self._import(wizard)
         self.assertFalse(self._entries())
         self.assertFalse(self.env["loyalty.points.opening"].search([]))
         self.assertFalse(self.env["loyalty.points.card"].search([]))
         self.assertFalse(self._account(self.customer).balance)
         wizard.action_check()
-        self.assertEqual(self._problems(wizard), [(3, "The points «lots» is not a number.")])
+        self.assertEqual(self._problems(wizard), [(3, "The points «lots» are not a number.")])
         self.assertEqual(wizard.state, "checked")
         self.assertFalse(self._entries())
 
     def test_imported_turnover_gives_the_tier_at_once(self):
         pricelist = self.env["product.pricelist"].create({"name": "Silver Card"})
         Tier = self.env["loyalty.points.tier"]
-        bronze, silver, _gold = Tier.create(
+        bronze, silver, gold = Tier.create(
             [
                 {"name": "Bronze", "min_turnover": 0},
                 {"name": "Silver", "min_turnover": 5000, "pricelist_id": pricelist.id},
@@ -160,25 +162,40 @@ class TestImport(LoyaltyPointsCommon):
             ]
         )
         self.company.loyalty_points_tier_months = 12
-        text = HEADER + "C-1001,,,,0,,,6000.50,12\n,boris.ivanov@example.com,,,10,,,100,1\n"
+        boris = self._account(self.other_customer)
+        boris.with_context(**ledger_context()).write({"tier_id": bronze.id})
+        text = HEADER + (
+            "C-1001,,,,0,,,6000.50,12\n"
+            ",boris.ivanov@example.com,,,10,,,25000,60\n"
+            ",,088 123 4567,,5,,,100,1\n"
+        )
         self._import(self._wizard(text))
-        anna, boris = self._account(self.customer), self._account(self.other_customer)
+        anna, vera = self._account(self.customer), self._account(self.vera)
         self.assertRecordValues(
-            anna | boris,
+            anna | boris | vera,
             [
                 {"tier_id": silver.id, "turnover": 6000.5, "visit_count": 12, "balance": 0},
-                {"tier_id": bronze.id, "turnover": 100, "visit_count": 1, "balance": 10},
+                {"tier_id": gold.id, "turnover": 25000, "visit_count": 60, "balance": 10},
+                {"tier_id": bronze.id, "turnover": 100, "visit_count": 1, "balance": 5},
             ],
         )
         partner = self.customer.with_company(self.company)
         self.assertEqual(partner.specific_property_product_pricelist, pricelist)
-        moves = self.env["loyalty.points.tier.move"].search([("account_id", "=", anna.id)])
-        self.assertRecordValues(moves, [{"old_tier_id": False, "new_tier_id": silver.id}])
         self.assertIn("Tier: Silver", anna.message_ids[0].body)
+        # Boris moved; a first tier is where a customer starts, not a move
+        moves = self.env["loyalty.points.tier.move"].search(
+            [("account_id", "in", (anna | boris | vera).ids)]
+        )
+        self.assertRecordValues(
+            moves, [{"account_id": boris.id, "old_tier_id": bronze.id, "new_tier_id": gold.id}]
+        )
         # the opening figures count from the import day, for the window's length
         with freeze_time(self.today + timedelta(days=366)):
-            anna._update_tiers()
-            self.assertRecordValues(anna, [{"tier_id": bronze.id, "turnover": 0}])
+            (anna | boris)._update_tiers()
+            self.assertRecordValues(
+                anna | boris,
+                [{"tier_id": bronze.id, "turnover": 0}, {"tier_id": bronze.id, "turnover": 0}],
+            )
             self.assertFalse(partner.specific_property_product_pricelist)
 
     @users("lp_manager")
@@ -314,8 +331,8 @@ class TestImport(LoyaltyPointsCommon):
         )
         messages = dict(problems)
         self.assertEqual(messages[3], "No customer found by reference «NOPE».")
-        self.assertIn("2 customers have its e-mail", messages[4])
-        self.assertEqual(messages[5], "The same customer as row 2.")
+        self.assertIn("2 customers have this e-mail", messages[4])
+        self.assertEqual(messages[5], "The same customer as row 2: Anna Petrova.")
         self.assertEqual(messages[6], "The points cannot be negative (-5).")
         self.assertIn("is in the past", messages[7])
         self.assertEqual(
@@ -323,7 +340,7 @@ class TestImport(LoyaltyPointsCommon):
             [
                 "The turnover «abc» is not a number.",
                 "The visits «1.5» are not a whole number of zero or more.",
-                "The same customer as row 6.",
+                "The same customer as row 6: Boris Ivanov.",
                 "The card number 2900000010024 belongs to Anna's twin.",
             ],
         )
@@ -401,7 +418,7 @@ class TestImport(LoyaltyPointsCommon):
         text = HEADER + "".join(f"B-{i},,,,{i + 1},,,{i * 10},\n" for i in range(30))
         wizard = self._wizard(text)
         with (
-            patch("odoo.addons.loyalty_points.wizards.loyalty_points_import.BATCH_ROWS", 7),
+            patch.object(type(wizard), "_import_batch_rows", 7),
             patch.object(type(wizard), "_progress", autospec=True) as progress,
         ):
             self._import(wizard)
@@ -415,8 +432,8 @@ class TestImport(LoyaltyPointsCommon):
 
     @users("lp_manager")
     def test_background_job(self):
-        background = patch(
-            "odoo.addons.loyalty_points.wizards.loyalty_points_import.BACKGROUND_ROWS", 2
+        background = patch.object(
+            type(self.env["loyalty.points.import"]), "_import_background_rows", 2
         )
         bad = self._wizard(self._three_rows().replace("250.5", "-1"))
         with background:
@@ -480,3 +497,117 @@ class TestImport(LoyaltyPointsCommon):
         with self.assertRaisesRegex(AccessError, "cannot import loyalty balances into"):
             forged.action_import()
         self.assertFalse(self._entries())
+
+
+@tagged("post_install", "-at_install")
+class TestImportRpc(HttpCase, LoyaltyPointsCase):
+    """The import over JSON-RPC, as an attacker calls it: only a POS manager
+    of the company imports, into that company, from its own wizard, a source
+    and a program it may use."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.other_company = cls.env["res.company"].create({"name": "Other Salon"})
+        cls.customer = cls.env["res.partner"].create({"name": "Anna Petrova", "ref": "C-1001"})
+        users = {}
+        for login, groups, company in (
+            ("lp_rpc_manager", "point_of_sale.group_pos_manager", cls.company),
+            ("lp_rpc_cashier", "point_of_sale.group_pos_user", cls.company),
+            ("lp_rpc_other_manager", "point_of_sale.group_pos_manager", cls.other_company),
+        ):
+            users[login] = new_test_user(
+                cls.env,
+                login=login,
+                groups=f"base.group_user,{groups}",
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+        cls.manager = users["lp_rpc_manager"]
+        cls.file = base64.b64encode((HEADER + "C-1001,,,,100,,,,\n").encode()).decode()
+        cls.wizard = (
+            cls.env["loyalty.points.import"]
+            .with_user(cls.manager)
+            .create({"file": cls.file, "filename": "clients.csv"})
+        )
+        Program = cls.env["loyalty.program"]
+        cls.program = Program.create({"name": "Our Club", "program_type": "loyalty"})
+        cls.other_program = Program.create(
+            {"name": "Their Club", "program_type": "loyalty", "company_id": cls.other_company.id}
+        )
+        cls.env["loyalty.card"].create(
+            [
+                {"program_id": cls.program.id, "partner_id": cls.customer.id, "points": 50},
+                {"program_id": cls.other_program.id, "partner_id": cls.customer.id, "points": 70},
+            ]
+        )
+
+    def _call(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def _refused(self, error, method, args, kwargs=None):
+        with self.assertRaises(JsonRpcException) as caught:
+            self._call("loyalty.points.import", method, args, kwargs)
+        self.assertEqual(caught.exception.args[0], error)
+
+    def _booked(self):
+        return self.env["loyalty.points.entry"].sudo().search_count([("note", "like", "imported")])
+
+    def test_cashier_cannot_import_nor_check(self):
+        self.authenticate("lp_rpc_cashier", "lp_rpc_cashier")
+        access = "odoo.exceptions.AccessError"
+        self._refused(access, "create", [{"file": self.file}])
+        for method in ("action_import", "action_check"):
+            self._refused(access, method, [[self.wizard.id]])
+        self.assertFalse(self._booked())
+
+    def test_other_company_manager_cannot_import_here(self):
+        self.authenticate("lp_rpc_other_manager", "lp_rpc_other_manager")
+        access = "odoo.exceptions.AccessError"
+        for method in ("action_import", "action_check"):
+            self._refused(access, method, [[self.wizard.id]])
+        forged = self._call(
+            "loyalty.points.import", "create", [{"file": self.file, "company_id": self.company.id}]
+        )
+        for method in ("action_import", "action_check"):
+            self._refused(access, method, [[forged]])
+        self.assertFalse(self._booked())
+
+    def test_forged_source_and_program(self):
+        self.authenticate("lp_rpc_manager", "lp_rpc_manager")
+        self._refused(
+            "odoo.exceptions.ValidationError", "create", [{"source": "sql", "file": self.file}]
+        )
+        for program in (self.other_program, self.env["loyalty.program"].browse(999999)):
+            wizard = self._call(
+                "loyalty.points.import",
+                "create",
+                [{"source": "odoo_loyalty", "odoo_program_id": program.id}],
+            )
+            with self.assertRaises(JsonRpcException):
+                self._call("loyalty.points.import", "action_import", [[wizard]])
+        # the manager's own program converts
+        wizard = self._call(
+            "loyalty.points.import",
+            "create",
+            [{"source": "odoo_loyalty", "odoo_program_id": self.program.id}],
+        )
+        self._call(
+            "loyalty.points.import",
+            "action_import",
+            [[wizard]],
+            {"context": {"loyalty_points_import_now": True}},
+        )
+        account = self.env["loyalty.points.account"].search(
+            [("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(account.balance, 50)
+        self.assertFalse(
+            self.env["loyalty.points.account"].search(
+                [("partner_id", "=", self.customer.id), ("company_id", "=", self.other_company.id)]
+            )
+        )

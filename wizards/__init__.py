@@ -6,3 +6,6 @@ from . import loyalty_points_card_issue
 from . import loyalty_points_import
 from . import loyalty_points_import_column
 from . import loyalty_points_import_problem
+from . import loyalty_points_import_check
+from . import loyalty_points_import_book
+from . import loyalty_points_import_odoo
