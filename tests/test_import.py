@@ -1,4 +1,8 @@
 import base64
+import contextlib
+import importlib.util
+import io
+import os
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -6,7 +10,8 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged, users
+from odoo.modules.module import get_module_path
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged, users
 from odoo.tests.common import JsonRpcException
 
 from ..tools import ledger_context
@@ -611,3 +616,24 @@ class TestImportRpc(HttpCase, LoyaltyPointsCase):
                 [("partner_id", "=", self.customer.id), ("company_id", "=", self.other_company.id)]
             )
         )
+
+
+@tagged("post_install", "-at_install")
+class TestImportBench(TransactionCase):
+    """scripts/bench --only import, with a few rows, in the test's transaction."""
+
+    def test_bench_prints_its_figures(self):
+        path = os.path.join(get_module_path("loyalty_points"), "scripts", "bench_import.py")
+        spec = importlib.util.spec_from_file_location("loyalty_points_bench_import", path)
+        bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+        bench.ROWS, bench.COMMIT = 30, False
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            bench.main(self.env)
+        figures = printed.getvalue()
+        self.assertRegex(figures, r"check: .* rows/s\), 0 problems")
+        self.assertRegex(figures, r"import: .* rows/s")
+        self.assertRegex(figures, r"RSS: .* MiB before; .* peak")
+        self.assertIn("nothing booked twice (30 opening lots)", figures)
+        self.assertIn("invariant:   OK", figures)
