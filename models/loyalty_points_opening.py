@@ -176,14 +176,28 @@ class LoyaltyPointsOpening(models.Model):
             return
         company = accounts.company_id
         partners = accounts.partner_id.sudo().with_company(company)
-        chosen = {partner.id: partner.specific_property_product_pricelist for partner in partners}
+        # the pricelist chosen for each customer in the company (company
+        # dependent: read from its column, without the ORM's fallbacks)
+        partners.flush_recordset(["specific_property_product_pricelist"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, (specific_property_product_pricelist ->> %(company)s)::int
+                  FROM res_partner WHERE id = ANY(%(ids)s)
+                """,
+                company=str(company.id),
+                ids=partners.ids,
+            )
+        )
+        chosen = dict(self.env.cr.fetchall())
         previous = defaultdict(list)
         for account in accounts:
-            if chosen[account.partner_id.id] != account.previous_pricelist_id:
-                previous[chosen[account.partner_id.id]].append(account.id)
-        for pricelist, account_ids in previous.items():
+            pricelist_id = chosen.get(account.partner_id.id)
+            if pricelist_id != (account.previous_pricelist_id.id or None):
+                previous[pricelist_id].append(account.id)
+        for pricelist_id, account_ids in previous.items():
             accounts.browse(account_ids).with_context(**ledger_context()).write(
-                {"previous_pricelist_id": pricelist.id}
+                {"previous_pricelist_id": pricelist_id or False}
             )
         contacts = partners.search([("commercial_partner_id", "in", partners.ids)])
         contacts.with_context(tracking_disable=True).write(

@@ -8,6 +8,7 @@ Errors are :class:`ImportFileError` with a ``code`` (and ``params``): the
 wizard words them, translated.
 """
 
+import codecs
 import csv
 import functools
 import io
@@ -277,14 +278,22 @@ def _read_xlsx(data):
     return table
 
 
-def _decode(data):
+def _encoding(data):
+    """The encoding of a CSV file's bytes: UTF-8 (with a BOM or valid as
+    such), else cp1251."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        return "utf-8-sig"
     for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        view = memoryview(data)
         try:
-            return data.decode(encoding), encoding
+            # checked a megabyte at a time: no decoded copy of the whole file
+            for start in range(0, len(data), 1 << 20):
+                decoder.decode(view[start : start + (1 << 20)])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return encoding
     raise ImportFileError("not_table")
 
 
@@ -292,19 +301,22 @@ def _read_csv(data):
     if b"\x00" in data[:4096]:
         # binary (a PDF, an image, UTF-16...): not a text we read
         raise ImportFileError("not_table")
-    text, encoding = _decode(data)
-    if any(ord(char) < 32 and char not in "\t\r\n" for char in text[:4096]):
+    encoding = _encoding(data)
+    head = data[:65536].decode(encoding, errors="ignore")
+    if any(ord(char) < 32 and char not in "\t\r\n" for char in head[:4096]):
         raise ImportFileError("not_table")
-    delimiter = _sniff_delimiter(text)
+    delimiter = _sniff_delimiter(head)
 
     def records():
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # decoded as read: the file's text is never held whole
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        reader = csv.reader(stream, delimiter=delimiter)
         try:
             yield from enumerate(reader, start=1)
         except csv.Error as error:
             raise ImportFileError("csv", error=str(error)) from error
 
-    table = Table(records, text.count("\n"))
+    table = Table(records, data.count(b"\n"))
     table.kind = "csv"
     table.encoding = encoding
     table.delimiter = delimiter

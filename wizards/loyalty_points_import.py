@@ -92,6 +92,11 @@ class LoyaltyPointsImport(models.TransientModel):
     )
     file = fields.Binary(attachment=False, help="A CSV (comma or semicolon) or XLSX file.")
     filename = fields.Char()
+    file_digest = fields.Char(
+        compute="_compute_file_digest",
+        store=True,
+        help="What the keys of the file's rows start with: a digest of its content.",
+    )
     create_missing = fields.Boolean(
         string="Create Missing Customers",
         help="Create the customers no row matches, with the row's name, e-mail, phone "
@@ -162,6 +167,12 @@ class LoyaltyPointsImport(models.TransientModel):
         if "loyalty.program" in self.env:
             sources.append(("odoo_loyalty", self.env._("Odoo's Loyalty program")))
         return sources
+
+    @api.depends("file")
+    def _compute_file_digest(self):
+        for wizard in self:
+            data = wizard._file_bytes()
+            wizard.file_digest = hashlib.sha256(data).hexdigest()[:20] if data else False
 
     @api.depends("file", "source")
     def _compute_column_ids(self):
@@ -378,10 +389,6 @@ class LoyaltyPointsImport(models.TransientModel):
         except (binascii.Error, ValueError):
             return b""
 
-    def _file_digest(self):
-        """What the keys of this file's rows start with: its content's."""
-        return hashlib.sha256(self._file_bytes()).hexdigest()[:20]
-
     def _read_table(self, quiet=False):
         """The file's table; ``quiet``: None when it cannot be read.
 
@@ -492,7 +499,7 @@ class LoyaltyPointsImport(models.TransientModel):
 
     def _import_ref(self):
         """The <import> part of the keys of this run's lots."""
-        return ODOO_CARD_IMPORT if self.source == "odoo_loyalty" else self._file_digest()
+        return ODOO_CARD_IMPORT if self.source == "odoo_loyalty" else self.file_digest
 
     def _row_key_sql(self):
         return self.env["loyalty.points.entry"]._key_sql(

@@ -94,6 +94,7 @@ class LoyaltyPointsImport(models.TransientModel):
             company=self.company_id.id,
         )
         partners = self.env["res.partner"].sudo().browse(row[0] for row in missing)
+        partners.fetch(["commercial_partner_id"])  # what _get_or_create reads, nothing more
         created = self.env["loyalty.points.account"]._get_or_create(partners, self.company_id)
         self.env.cr.execute(
             SQL(
