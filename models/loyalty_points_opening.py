@@ -203,3 +203,4 @@ class LoyaltyPointsOpening(models.Model):
         contacts.with_context(tracking_disable=True).write(
             {"specific_property_product_pricelist": new_tier.pricelist_id.id}
         )
+        contacts.flush_recordset(["specific_property_product_pricelist"])

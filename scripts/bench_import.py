@@ -132,10 +132,14 @@ PARTS = (
     ("check the rows", "loyalty.points.import", "_find_problems"),
     ("accounts", "loyalty.points.import", "_link_accounts"),
     ("opening lots (ledger)", "loyalty.points.entry", "_post_opening_lots"),
+    ("opening figures", "loyalty.points.import", "_insert_openings"),
     ("cards", "loyalty.points.import", "_issue_cards"),
     ("turnover, visits, tiers", "loyalty.points.opening", "_apply_tiers"),
     ("chatter notes", "loyalty.points.import", "_log_on_accounts"),
+    # within the tiers' time: the tiers' pricelists given to their members
+    ("of which discount cards", "loyalty.points.opening", "_apply_tier_pricelists"),
 )
+NESTED = {"of which discount cards"}
 
 
 def run(env, wizard, method):
@@ -174,12 +178,13 @@ def run(env, wizard, method):
 
 
 def print_parts(total, parts):
-    other = total - sum(parts.values())
-    out(
-        "    "
-        + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in parts.items() if seconds)
-        + f", the rest {other:.1f} s"
-    )
+    other = total - sum(seconds for label, seconds in parts.items() if label not in NESTED)
+    texts = []
+    for label, seconds in parts.items():
+        if seconds:
+            text = f"{label} {seconds:.1f} s"
+            texts.append(f"({text})" if label in NESTED else text)
+    out("    " + ", ".join(texts).replace(", (", " (") + f", the rest {other:.1f} s")
 
 
 def main(env):
@@ -193,7 +198,7 @@ def main(env):
     commit(env)
     rss_before = proc_status_kb("VmRSS") / 1024
 
-    check_time, _check_rss, check_peak, parts = run(env, wizard, "action_check")
+    check_time, check_rss, check_peak, parts = run(env, wizard, "action_check")
     out(
         f"  check:       {check_time:.1f} s ({ROWS / check_time:,.0f} rows/s), "
         f"{wizard.problem_count} problems; found by reference {wizard.matched_ref_count:,}, "
@@ -214,9 +219,13 @@ def main(env):
     # the import's batches are the last stage it reported
     booked = [entry for entry in import_rss if entry[0] == import_rss[-1][0]] if import_rss else []
     samples = ", ".join(f"{mib:,.0f}" for _stage, _done, mib in booked[:: max(len(booked) // 6, 1)])
+    checked = ", ".join(
+        f"{mib:,.0f}" for _stage, _done, mib in check_rss[:: max(len(check_rss) // 6, 1)]
+    )
     out(
-        f"  RSS:         {rss_before:,.0f} MiB before; during the import's batches "
-        f"{samples} MiB; peak {import_peak:,.0f} MiB (check's peak {check_peak:,.0f} MiB)"
+        f"  RSS:         {rss_before:,.0f} MiB before; the check's batches {checked or '-'} MiB, "
+        f"peak {check_peak:,.0f} MiB; the import's batches {samples} MiB, "
+        f"peak {import_peak:,.0f} MiB"
     )
     again = Import.create({"file": base64.b64encode(data), "filename": "bench.csv"})
     again_time, _rss, _peak, _parts = run(env, again, "action_import")

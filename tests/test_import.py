@@ -381,6 +381,27 @@ class TestImport(LoyaltyPointsCommon):
         self.assertEqual(self._problems(wizard), [(3, "The same customer as row 2.")])
 
     @users("lp_manager")
+    def test_phone_finds_mobile_and_landline(self):
+        Partner = self.env["res.partner"].sudo()
+        galina = Partner.create(
+            {"name": "Galina", "mobile": "+359 87 000 1111", "phone": "02 987 6543"}
+        )
+        dimitar = Partner.create(
+            {"name": "Dimitar", "mobile": "+359 87 000 2222", "phone": "02 111 2222"}
+        )
+        Partner.create({"name": "Elena", "phone": "+359 2 111 2222"})
+        text = HEADER + ",,+359 2 987 6543,,7,,,,\n,,0870002222,,8,,,,\n,,021112222,,9,,,,\n"
+        wizard = self._wizard(text)
+        wizard.action_check()
+        problems = self._problems(wizard)
+        # the landline of Dimitar is also Elena's phone: two customers
+        self.assertEqual([line for line, _message in problems], [4])
+        self.assertIn("2 customers have this phone number", problems[0][1])
+        self._import(self._wizard(HEADER + ",,+359 2 987 6543,,7,,,,\n,,0870002222,,8,,,,\n"))
+        self.assertEqual(self._account(galina).balance, 7)
+        self.assertEqual(self._account(dimitar).balance, 8)
+
+    @users("lp_manager")
     def test_customer_imported_from_another_file(self):
         self._import(self._wizard(HEADER + "C-1001,,,,10,,,,\n", filename="first.csv"))
         wizard = self._wizard(HEADER + "C-1001,,,,20,,,,\n", filename="second.csv")

@@ -22,14 +22,25 @@ class LoyaltyPointsImport(models.TransientModel):
         accounts, the opening lots (through the ledger), the opening figures,
         the cards, the tiers and a chatter note per account. Nothing of a
         booked batch stays in memory."""
-        lines = [
-            row[0] for row in self._fetch("SELECT line FROM %(table)s WHERE NOT done ORDER BY line")
-        ]
-        size = self._import_batch_rows
-        for start in range(0, len(lines), size):
-            batch = lines[start : start + size]
+        done = last = 0
+        while True:
+            batch = [
+                row[0]
+                for row in self._fetch(
+                    """
+                    SELECT line FROM %(table)s WHERE line > %(last)s AND NOT done
+                  ORDER BY line LIMIT %(limit)s
+                    """,
+                    last=last,
+                    limit=self._import_batch_rows,
+                )
+            ]
+            if not batch:
+                return
             self._book_batch(batch)
-            self._progress(self.env._("Importing"), start + len(batch), total)
+            done += len(batch)
+            last = batch[-1]
+            self._progress(self.env._("Importing"), done, total)
             self.env.invalidate_all()
 
     def _create_customers(self, lines):
@@ -112,6 +123,9 @@ class LoyaltyPointsImport(models.TransientModel):
         return created
 
     def _book_batch(self, lines):
+        """Book the rows ``lines``: their customers and accounts, their
+        opening lots through the ledger, their opening figures, cards,
+        tiers and chatter notes."""
         self._create_customers(lines)
         created = self._link_accounts(lines)
         Entry = self.env["loyalty.points.entry"]
@@ -130,6 +144,28 @@ class LoyaltyPointsImport(models.TransientModel):
             self.env._("Opening balance imported from %(origin)s", origin=source),
             locked=created,
         )
+        self._insert_openings(lines, source)
+        self._issue_cards(lines)
+        rows = self._fetch(
+            """
+            SELECT row.account_id, row.line, entry.points, entry.expiry_date, row.card_number,
+                   row.turnover, row.visits
+              FROM %(table)s AS row
+         LEFT JOIN loyalty_points_entry AS entry ON entry.idempotency_key = %(key)s
+             WHERE row.line = ANY(%(lines)s)
+          ORDER BY row.line
+            """,
+            key=self._row_key_sql(),
+            lines=lines,
+        )
+        accounts = self.env["loyalty.points.account"].sudo().browse({row[0] for row in rows})
+        tiers = self.env["loyalty.points.opening"]._apply_tiers(accounts)
+        self._log_on_accounts(rows, tiers, source)
+
+    def _insert_openings(self, lines, source):
+        """The opening figures of the rows (``loyalty.points.opening``), linked
+        to their lots, in one statement: a row imported before (its key)
+        is skipped."""
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         self.env.cr.execute(
@@ -158,22 +194,6 @@ class LoyaltyPointsImport(models.TransientModel):
                 lines=lines,
             )
         )
-        self._issue_cards(lines)
-        rows = self._fetch(
-            """
-            SELECT row.account_id, row.line, entry.points, entry.expiry_date, row.card_number,
-                   row.turnover, row.visits
-              FROM %(table)s AS row
-         LEFT JOIN loyalty_points_entry AS entry ON entry.idempotency_key = %(key)s
-             WHERE row.line = ANY(%(lines)s)
-          ORDER BY row.line
-            """,
-            key=self._row_key_sql(),
-            lines=lines,
-        )
-        accounts = self.env["loyalty.points.account"].sudo().browse({row[0] for row in rows})
-        tiers = self.env["loyalty.points.opening"]._apply_tiers(accounts)
-        self._log_on_accounts(rows, tiers, source)
 
     def _issue_cards(self, lines):
         """The cards of the rows, when their customer does not have them

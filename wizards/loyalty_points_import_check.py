@@ -244,7 +244,9 @@ class LoyaltyPointsImport(models.TransientModel):
         """Find each row's customer: by reference, else by e-mail (case does
         not count), else by phone (normalised against the customer's country,
         else the company's). The first of these that finds someone decides:
-        one commercial partner is the row's customer, several are a problem."""
+        one commercial partner is the row's customer, several are a problem.
+        Set-based: one statement per way (and one for the contacts' other
+        phone numbers)."""
         if self.source == "odoo_loyalty":
             return
         self.env["res.partner"].flush_model(
@@ -262,6 +264,7 @@ class LoyaltyPointsImport(models.TransientModel):
         for matched_by, condition in (
             ("ref", SQL("partner.ref = row.ref")),
             ("email", SQL("partner.email_normalized = row.email")),
+            ("phone", SQL("partner.phone_sanitized = row.phone")),
         ):
             self.env.cr.execute(
                 SQL(
@@ -287,14 +290,15 @@ class LoyaltyPointsImport(models.TransientModel):
                     matched_by=matched_by,
                 )
             )
-        self._match_by_phone()
+        self._match_other_phones()
 
-    def _match_by_phone(self):
-        """Rows not found yet, by phone: contacts whose sanitized number is
-        the row's, or whose phone or mobile, once spaces and punctuation are
-        out, is one of the row's forms (the indexes of ``phone_validation``);
-        the latter are confirmed by normalising the contact's number against
-        its own country, else the company's."""
+    def _match_other_phones(self):
+        """The contacts a row's phone finds besides their sanitized number
+        (``phone_sanitized`` holds one of a contact's phone and mobile): those
+        whose phone or mobile, once spaces and punctuation are out, is one of
+        the row's forms (the indexes of ``phone_validation``), confirmed by
+        normalising their number against their own country, else the
+        company's. They join the customers the row's phone found."""
         self.env.cr.execute(
             SQL(
                 """
@@ -302,24 +306,22 @@ class LoyaltyPointsImport(models.TransientModel):
                     SELECT row.line, row.phone,
                            unnest(string_to_array(row.phone_forms, ' ')) AS form
                       FROM %(table)s AS row
-                     WHERE NOT row.done AND row.candidates IS NULL AND row.phone IS NOT NULL
+                     WHERE NOT row.done AND row.phone IS NOT NULL
+                       AND (row.candidates IS NULL OR row.matched_by = 'phone')
                 )
-                SELECT row.line, row.phone, partner.id, partner.commercial_partner_id, TRUE
-                  FROM %(table)s AS row
-                  JOIN res_partner AS partner ON partner.phone_sanitized = row.phone
-                 WHERE NOT row.done AND row.candidates IS NULL AND %(visible)s
-                 UNION
-                SELECT wanted.line, wanted.phone, partner.id, partner.commercial_partner_id, FALSE
+                SELECT wanted.line, wanted.phone, partner.id, partner.commercial_partner_id
                   FROM wanted
                   JOIN res_partner AS partner
                     ON regexp_replace(partner.phone, %(pattern)s, '', 'g') = wanted.form
                  WHERE partner.phone IS NOT NULL AND %(visible)s
+                   AND partner.phone_sanitized IS DISTINCT FROM wanted.phone
                  UNION
-                SELECT wanted.line, wanted.phone, partner.id, partner.commercial_partner_id, FALSE
+                SELECT wanted.line, wanted.phone, partner.id, partner.commercial_partner_id
                   FROM wanted
                   JOIN res_partner AS partner
                     ON regexp_replace(partner.mobile, %(pattern)s, '', 'g') = wanted.form
                  WHERE partner.mobile IS NOT NULL AND %(visible)s
+                   AND partner.phone_sanitized IS DISTINCT FROM wanted.phone
                 """,
                 table=SQL.identifier(ROWS_TABLE),
                 visible=self._partner_visible_sql(),
@@ -327,12 +329,13 @@ class LoyaltyPointsImport(models.TransientModel):
             )
         )
         candidates = self.env.cr.fetchall()
-        to_confirm = {partner_id for _l, _p, partner_id, _c, exact in candidates if not exact}
-        confirmed = self._confirm_phones(to_confirm, {row[1] for row in candidates})
+        confirmed = self._confirm_phones(
+            {row[2] for row in candidates}, {row[1] for row in candidates}
+        )
         pairs = {
             (line, commercial_id)
-            for line, phone, partner_id, commercial_id, exact in candidates
-            if exact or phone in confirmed.get(partner_id, ())
+            for line, phone, partner_id, commercial_id in candidates
+            if phone in confirmed.get(partner_id, ())
         }
         if not pairs:
             return
@@ -341,16 +344,22 @@ class LoyaltyPointsImport(models.TransientModel):
             SQL(
                 """
                 WITH found AS (
-                    SELECT line, array_agg(DISTINCT partner) AS partners
+                    SELECT line, array_agg(partner) AS partners
                       FROM unnest(%(lines)s::int[], %(partners)s::int[]) AS pair(line, partner)
                   GROUP BY line
+                ), merged AS (
+                    SELECT found.line, ARRAY(
+                               SELECT DISTINCT unnest(COALESCE(row.candidates, '{}')
+                                                      || found.partners)
+                           ) AS partners
+                      FROM found JOIN %(table)s AS row ON row.line = found.line
                 )
                 UPDATE %(table)s AS row
-                   SET candidates = found.partners, matched_by = 'phone',
-                       partner_id = CASE WHEN cardinality(found.partners) = 1
-                                         THEN found.partners[1] END
-                  FROM found
-                 WHERE found.line = row.line
+                   SET candidates = merged.partners, matched_by = 'phone',
+                       partner_id = CASE WHEN cardinality(merged.partners) = 1
+                                         THEN merged.partners[1] END
+                  FROM merged
+                 WHERE merged.line = row.line
                 """,
                 table=SQL.identifier(ROWS_TABLE),
                 lines=list(lines),
