@@ -135,9 +135,9 @@ PARTS = (
     ("opening figures", "loyalty.points.import", "_insert_openings"),
     ("cards", "loyalty.points.import", "_issue_cards"),
     ("turnover, visits, tiers", "loyalty.points.opening", "_apply_tiers"),
-    ("chatter notes", "loyalty.points.import", "_log_on_accounts"),
     # within the tiers' time: the tiers' pricelists given to their members
     ("of which discount cards", "loyalty.points.opening", "_apply_tier_pricelists"),
+    ("chatter notes", "loyalty.points.import", "_log_on_accounts"),
 )
 NESTED = {"of which discount cards"}
 
