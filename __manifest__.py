@@ -21,6 +21,7 @@
         "security/loyalty_points_portal_security.xml",
         "security/loyalty_points_revenue_security.xml",
         "security/loyalty_points_reward_security.xml",
+        "security/loyalty_points_import_security.xml",
         # data
         "data/ir_cron_data.xml",
         "data/ir_cron_report_data.xml",
@@ -31,11 +32,13 @@
         "data/sms_template_reward_data.xml",
         "data/barcode_rule_data.xml",
         "data/digest_data.xml",
+        "data/ir_cron_import_data.xml",
         # wizards
         "wizards/loyalty_points_adjust_views.xml",
         "wizards/loyalty_points_rollforward_views.xml",
         "wizards/loyalty_points_statement_views.xml",
         "wizards/loyalty_points_card_issue_views.xml",
+        "wizards/loyalty_points_import_views.xml",
         # views
         "views/account_journal_views.xml",
         "views/account_move_views.xml",
@@ -44,6 +47,7 @@
         "views/loyalty_points_account_views.xml",
         "views/loyalty_points_card_views.xml",
         "views/loyalty_points_entry_views.xml",
+        "views/loyalty_points_opening_views.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_revenue_pool_views.xml",
         "views/loyalty_points_reward_views.xml",

@@ -36,3 +36,4 @@ from . import account_payment
 from . import sms_template
 from . import digest_digest
 from . import ir_ui_view
+from . import loyalty_points_opening

@@ -15,7 +15,9 @@ class LoyaltyPointsAccount(models.Model):
         invoices booked to the account as the server valued them in the
         company currency (``loyalty_points_amount``, on their loyalty date):
         the turnover is their sum, refunds and credit notes taken off; the
-        visits count the sales that added to it. One query per company."""
+        visits count the sales that added to it. Opening figures imported from
+        another system (``loyalty.points.opening``) add theirs. Two queries per
+        company."""
         sale_fields = [
             "loyalty_points_account_id",
             "loyalty_points_amount",
@@ -56,6 +58,13 @@ class LoyaltyPointsAccount(models.Model):
                 (account_id, (float(turnover), visits))
                 for account_id, turnover, visits in self.env.cr.fetchall()
             )
+            # figures brought in by an import count from the import day
+            openings = self.env["loyalty.points.opening"]._window_totals(accounts, since)
+            for account_id, (turnover, visits) in openings.items():
+                totals[account_id] = (
+                    totals[account_id][0] + turnover,
+                    totals[account_id][1] + visits,
+                )
         return totals
 
     def _add_sale_to_tier(self, day, amount):

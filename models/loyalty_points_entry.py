@@ -38,6 +38,9 @@ KEY_EVENTS = {
     "birthday": "birthday:<account>:<year>",
     "unbonus": "unbonus:<source>:<bonus>",  # a bonus taken back by a refund
     "expire": "expire:<account>:<first lot>",  # the expiry job, in SQL
+    # an opening lot switched in (wizard loyalty.points.import, in SQL):
+    # <import>: the file's digest, or "odoo-card"; <line>: its row, or the card
+    "import": "import:<import>:<line>",
 }
 # The documents that ask the ledger: {model: (entry field, key prefix)}.
 SOURCES = {
@@ -542,6 +545,92 @@ class LoyaltyPointsEntry(models.Model):
                 "expiry_date": expiry_date if points > 0 else False,
                 "note": reason,
             }
+        ]
+
+    @api.model
+    def _post_opening_lots(self, lots, note, locked=None):
+        """Book the opening lots of customers switching in from another system
+        (or from Odoo's own loyalty program), in set-based SQL: the bulk path
+        of :meth:`_post` for an import of many rows.
+
+        :param lots: an SQL query of rows ``(account_id, points, expiry_date,
+            import, line)``: ``points`` > 0 that ``account_id`` brings in,
+            expiring after ``expiry_date`` (NULL: never), spendable at once;
+            ``import`` (text) and ``line`` (integer) make the lot's key,
+            ``import:<import>:<line>``, so a lot already booked is skipped
+        :param note: the note of the lots (the file they come from)
+        :param locked: accounts the caller has locked already (or created in
+            this transaction: nobody else sees them yet)
+        :return: [(entry id, account id, points, key)] of the lots booked now
+
+        The lots are ``adjust`` entries (an opening balance is a manual
+        change of the balance, in the roll-forward and the liability posting
+        like any other). The accounts are locked first (in id order); the
+        entries and the balances are written in one statement
+        (``_add_to_balance_sql``). A new account has no debt; an existing
+        overdrawn account's lot pays its uncovered debits back first, as
+        :meth:`_book` does for any new lot.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SQL("SELECT DISTINCT account_id FROM (%s) AS lot", lots))
+        accounts = self.env["loyalty.points.account"].browse(row[0] for row in cr.fetchall())
+        if not accounts:
+            return []
+        (accounts - (locked or accounts.browse()))._lock_for_update()
+        overdrawn = accounts.filtered(lambda account: account.balance < 0)
+        now = fields.Datetime.now()
+        cr.execute(
+            SQL(
+                """
+                WITH lot AS (%(lots)s), booked AS (
+                    INSERT INTO loyalty_points_entry
+                        (account_id, partner_id, company_id, date, kind, points, remaining,
+                         expiry_date, pending, note, user_id, idempotency_key,
+                         create_uid, create_date, write_uid, write_date)
+                    SELECT lot.account_id, account.partner_id, account.company_id, %(now)s,
+                           'adjust', ROUND(lot.points::numeric, %(digits)s),
+                           ROUND(lot.points::numeric, %(digits)s), lot.expiry_date, FALSE,
+                           %(note)s, %(uid)s, %(key)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM lot
+                      JOIN loyalty_points_account AS account ON account.id = lot.account_id
+                     WHERE ROUND(lot.points::numeric, %(digits)s) > 0
+                     ORDER BY lot.account_id, lot.line
+                    ON CONFLICT (idempotency_key) DO NOTHING
+                    RETURNING id, account_id, points, expiry_date, idempotency_key
+                ), balances AS (%(balances)s)
+                SELECT id, account_id, points, expiry_date, idempotency_key FROM booked
+                """,
+                lots=lots,
+                now=now,
+                digits=POINTS_DIGITS[1],
+                note=note,
+                uid=self.env.uid,
+                key=self._key_sql("import", SQL("lot.import"), SQL("lot.line::text")),
+                balances=accounts._add_to_balance_sql(
+                    SQL(
+                        "SELECT account_id AS id, SUM(points) AS points, 0 AS pending "
+                        "FROM booked GROUP BY account_id"
+                    )
+                ),
+            )
+        )
+        booked = [
+            (entry_id, account_id, float(points), expiry, key)
+            for entry_id, account_id, points, expiry, key in cr.fetchall()
+        ]
+        accounts.invalidate_recordset(["balance", "pending_points", "write_date", "write_uid"])
+        if overdrawn and booked:
+            self._pay_back_with_released(
+                overdrawn,
+                [
+                    (entry_id, account_id, points, expiry)
+                    for entry_id, account_id, points, expiry, _key in booked
+                ],
+            )
+        return [
+            (entry_id, account_id, points, key)
+            for entry_id, account_id, points, _expiry, key in booked
         ]
 
     # ------------------------------------------------------------------

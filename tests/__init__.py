@@ -48,3 +48,5 @@ from . import test_invoice_reports
 from . import test_invoice_security
 from . import test_sale_order_summary
 from . import test_invoice_concurrency
+from . import test_import_file
+from . import test_import

@@ -8,6 +8,7 @@ the document, on purpose. A new model, report or public method of the addon
 fails it too until it has its row.
 """
 
+import base64
 import re
 from contextlib import contextmanager, suppress
 
@@ -48,7 +49,13 @@ MODELS = {
     "loyalty.points.card":              "-     -     -     r     r     -     -",
     "loyalty.points.card.issue":        "-     -     -     -     rwc   -     -",
     "loyalty.points.entry":             "-     r*    -     r     r     -     -",
+    # an import, its columns and problems: their owner's only (rwc/rwcu for the
+    # POS manager who created it), so another's, as here, is out of reach
+    "loyalty.points.import":            "-     -     -     -     -     -     -",
+    "loyalty.points.import.column":     "-     -     -     -     -     -     -",
+    "loyalty.points.import.problem":    "-     -     -     -     -     -     -",
     "loyalty.points.member.report":     "-     -     -     -     r     -     -",
+    "loyalty.points.opening":           "-     -     -     -     r     -     -",
     "loyalty.points.program":           "-     -     -     r     rwcu  -     -",
     "loyalty.points.program.report":    "-     -     -     -     r     -     -",
     "loyalty.points.redemption.estimate": "-   -     -     -     -     r     -",
@@ -80,6 +87,12 @@ REPORTS = {
 # company A goes through (no AccessError nor UserError), - when it is refused.
 # "Open" methods only return a window action (no data, no change).
 METHODS = {
+    "loyalty.points.import": {
+        "action_check":              "-    -    -    -    yes  -    yes",
+        "action_download_template":  "-    -    -    -    yes  -    yes",
+        "action_import":             "-    -    -    -    yes  -    yes",
+        "action_open_openings":      "-    -    -    -    open -    open",
+    },
     "loyalty.points.account": {
         "action_adjust":        "open open open open open open open",
         "action_block_card":    "-    -    -    -    yes  -    -",
@@ -142,6 +155,7 @@ METHODS = {
 OPENERS = {
     "loyalty.points.account.action_adjust",
     "loyalty.points.account.action_open_entries",
+    "loyalty.points.import.action_open_openings",
     "loyalty.points.account.action_print_card",
     "loyalty.points.program.action_open_lots",
     "loyalty.points.tier.action_open_accounts",
@@ -398,6 +412,14 @@ class TestAccessMatrix(TransactionCase):
             "loyalty.points.account.action_replace_card": lambda env: env["loyalty.points.account"]
             .browse(card_account)
             .action_replace_card(),
+            "loyalty.points.import.action_check": lambda env: self._import(env).action_check(),
+            "loyalty.points.import.action_import": lambda env: self._import(env).action_import(),
+            "loyalty.points.import.action_download_template": lambda env: self._import(
+                env
+            ).action_download_template(),
+            "loyalty.points.import.action_open_openings": lambda env: self._import(
+                env
+            ).action_open_openings(),
             "loyalty.points.adjust.action_confirm": lambda env: env["loyalty.points.adjust"]
             .create({"account_id": card_account, "points": 5, "reason": "matrix"})
             .action_confirm(),
@@ -478,6 +500,17 @@ class TestAccessMatrix(TransactionCase):
             .browse(self.customer.id)
             .loyalty_points_pos_info(self.config.id),
         }
+
+    def _import(self, env):
+        """An import of one new customer, made by ``env``'s user."""
+        data = f"name,email,points\nMatrix {env.uid},matrix{env.uid}@example.com,10\n"
+        return env["loyalty.points.import"].create(
+            {
+                "file": base64.b64encode(data.encode()),
+                "filename": "matrix.csv",
+                "create_missing": True,
+            }
+        )
 
     def _derive_methods(self, calls):
         settings_admin = self.env.ref("base.group_system")

@@ -4,3 +4,9 @@ from . import loyalty_points_rollforward_line
 from . import loyalty_points_statement
 from . import loyalty_points_card_issue
 from . import account_payment_register
+from . import loyalty_points_import
+from . import loyalty_points_import_column
+from . import loyalty_points_import_problem
+from . import loyalty_points_import_check
+from . import loyalty_points_import_book
+from . import loyalty_points_import_odoo
