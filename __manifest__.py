@@ -58,12 +58,19 @@
         "views/loyalty_points_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "loyalty_points/static/src/utils/**/*",
+            "loyalty_points/static/src/views/**/*",
+        ],
         "point_of_sale._assets_pos": [
             "loyalty_points/static/src/utils/**/*",
             "loyalty_points/static/src/overrides/**/*",
         ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/**/*",
+        ],
+        "web.assets_unit_tests": [
+            "loyalty_points/static/tests/unit/**/*",
         ],
     },
     "post_init_hook": "post_init_hook",

@@ -31,3 +31,4 @@ from . import test_bonus_welcome_referral
 from . import test_bonus_birthday
 from . import test_bonus_demo
 from . import test_bonus_pending
+from . import test_js
