@@ -40,6 +40,7 @@
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_tier_views.xml",
+        "views/pos_config_views.xml",
         "views/pos_order_views.xml",
         "views/pos_payment_method_views.xml",
         "views/portal_templates.xml",
@@ -84,5 +85,6 @@
         "demo/pos_order_demo.xml",
         "demo/loyalty_points_bonus_demo.xml",
         "demo/loyalty_points_pending_demo.xml",
+        "demo/loyalty_points_odoo_loyalty_demo.xml",
     ],
 }

@@ -25,3 +25,6 @@ from . import product_category
 from . import account_move
 from . import sms_template
 from . import digest_digest
+from . import ir_http
+from . import ir_qweb_field_loyalty_points
+from . import pos_config

@@ -6,7 +6,9 @@
  *   name, as Odoo's `monetary`);
  * - `loyalty_points_value`: an amount per point with its currency, with more
  *   decimals than the currency only when the value needs them ($ 1.00, $ 0.005);
- * - `loyalty_points_percent`: a percentage without trailing zeros (50, 12.5).
+ * - `loyalty_points_rate`: a rate or a percentage without trailing zeros (50, 12.5);
+ * - `loyalty_points_company_monetary` (a formatter): an amount of a pivot or
+ *   a graph with the currency of the current company, where a record has none.
  * Each company's rounding comes with the session (models/ir_http.py).
  */
 
@@ -15,15 +17,20 @@ import { user } from "@web/core/user";
 import { session } from "@web/session";
 import { FloatField, floatField } from "@web/views/fields/float/float_field";
 import { MonetaryField, monetaryField } from "@web/views/fields/monetary/monetary_field";
-import { formatFloat } from "@web/views/fields/formatters";
+import { formatFloat, formatMonetary } from "@web/views/fields/formatters";
 import { formatLoyaltyPoints } from "@loyalty_points/utils/loyalty_points";
 
-/** The points rounding of the company `companyId`, else of the current company. */
-export function loyaltyPointsRounding(companyId) {
+/** The session's values of the company `companyId`, else of the current company. */
+function sessionCompany(companyId) {
     const companies = session.user_companies?.allowed_companies || {};
     const current =
         user.context.allowed_company_ids?.[0] ?? session.user_companies?.current_company;
-    return (companies[companyId] || companies[current])?.loyalty_points_rounding ?? 1;
+    return companies[companyId] || companies[current];
+}
+
+/** The points rounding of the company `companyId`, else of the current company. */
+export function loyaltyPointsRounding(companyId) {
+    return sessionCompany(companyId)?.loyalty_points_rounding ?? 1;
 }
 
 function recordCompanyId(record) {
@@ -74,7 +81,7 @@ export class LoyaltyPointsValueField extends MonetaryField {
 
 export const loyaltyPointsValueField = { ...monetaryField, component: LoyaltyPointsValueField };
 
-export class LoyaltyPointsPercentField extends FloatField {
+export class LoyaltyPointsRateField extends FloatField {
     get formattedValue() {
         return formatFloat(this.value, {
             digits: this.props.record.fields[this.props.name].digits || [16, 2],
@@ -83,9 +90,19 @@ export class LoyaltyPointsPercentField extends FloatField {
     }
 }
 
-export const loyaltyPointsPercentField = { ...floatField, component: LoyaltyPointsPercentField };
+export const loyaltyPointsRateField = { ...floatField, component: LoyaltyPointsRateField };
 
 registry.category("fields").add("loyalty_points", loyaltyPointsField);
 registry.category("fields").add("loyalty_points_value", loyaltyPointsValueField);
-registry.category("fields").add("loyalty_points_percent", loyaltyPointsPercentField);
+registry.category("fields").add("loyalty_points_rate", loyaltyPointsRateField);
+/** The `loyalty_points_company_monetary` formatter (pivot cells, graph values). */
+export function formatCompanyMonetary(value, options = {}) {
+    if (value === false || value === undefined || value === null) {
+        return "";
+    }
+    const currencyId = sessionCompany(options.companyId)?.loyalty_points_currency_id;
+    return formatMonetary(value, { currencyId });
+}
+
 registry.category("formatters").add("loyalty_points", formatLoyaltyPointsValue);
+registry.category("formatters").add("loyalty_points_company_monetary", formatCompanyMonetary);
