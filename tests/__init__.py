@@ -32,3 +32,5 @@ from . import test_bonus_birthday
 from . import test_bonus_demo
 from . import test_bonus_pending
 from . import test_js
+from . import test_number_formats
+from . import test_coexistence
