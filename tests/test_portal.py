@@ -19,7 +19,13 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.company.write({"loyalty_points_validity_days": 365, "loyalty_points_rounding": 1.0})
+        cls.company.write(
+            {
+                "loyalty_points_validity_days": 365,
+                "loyalty_points_rounding": 1.0,
+                "loyalty_points_warning_days": 7,
+            }
+        )
         cls.today = date.today()
         Tier = cls.env["loyalty.points.tier"]
         Tier.search([("company_id", "=", cls.company.id)]).unlink()
@@ -71,14 +77,17 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         # the card number and its barcode (not 13 digits: Code 128)
         self.assertIn("PP-000123", page)
         self.assertIn("/report/barcode/?barcode_type=Code128&amp;value=PP-000123", page)
-        # points expiring soon: both open lots, first expiring first
-        expiring = page[page.index("o_loyalty_points_expiring") :]
+        # points expiring soon: within the company's warning window (7 days)
+        # only; the lot of 40 days is "later"
+        expiring = page[page.index("o_loyalty_points_expiring") : page.index("Points journal")]
         first = self.today + timedelta(days=5)
         second = self.today + timedelta(days=40)
-        self.assertLess(
-            expiring.index(first.strftime("%m/%d/%Y")), expiring.index(second.strftime("%m/%d/%Y"))
-        )
+        self.assertIn(first.strftime("%m/%d/%Y"), expiring)
+        self.assertNotIn(second.strftime("%m/%d/%Y"), expiring)
         self.assertIn(">300<", expiring)
+        self.assertRegex(
+            expiring, r"(?s)o_loyalty_points_expiring_later.*?>45<.*?more points expire later"
+        )
         # the journal: kind label and note
         self.assertEqual(page.count(ENTRY_ROW), 2)
         self.assertIn("Earned", page)
@@ -86,6 +95,19 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         # nothing of the other customer
         self.assertNotIn("777", page)
         self.assertNotIn("Boris", page)
+
+    def test_expiring_soon_without_a_warning_window_looks_90_days_ahead(self):
+        self.company.loyalty_points_warning_days = 0
+        self._book(self.account, "earn", 12, 200)
+        self.authenticate("lp_portal", "lp_portal")
+        page = self._page()
+        expiring = page[page.index("o_loyalty_points_expiring") : page.index("Points journal")]
+        for days in (5, 40):
+            self.assertIn((self.today + timedelta(days=days)).strftime("%m/%d/%Y"), expiring)
+        self.assertNotIn((self.today + timedelta(days=200)).strftime("%m/%d/%Y"), expiring)
+        self.assertRegex(
+            expiring, r"(?s)o_loyalty_points_expiring_later.*?>12<.*?more points expire later"
+        )
 
     def test_ean13_card_barcode_and_highest_tier(self):
         self.account.action_block_card()
