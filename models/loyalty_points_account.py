@@ -73,6 +73,11 @@ class LoyaltyPointsAccount(models.Model):
         help="Paid POS orders within the company's tier window (refunds are not "
         "visits); counted when some tier asks for visits.",
     )
+    window_visit_count = fields.Integer(
+        string="Visits",
+        compute="_compute_window_visit_count",
+        help="Paid POS orders within the company's tier window (refunds are not visits).",
+    )
     tier_checked_date = fields.Date(readonly=True, copy=False)
     previous_pricelist_id = fields.Many2one(
         "product.pricelist",
@@ -115,6 +120,12 @@ class LoyaltyPointsAccount(models.Model):
         )
         for account in self:
             account.entry_count = counts.get(account, 0)
+
+    def _compute_window_visit_count(self):
+        # counted for every account, whether a tier asks for visits or not
+        visits = self._compute_visits()
+        for account in self:
+            account.window_visit_count = visits.get(account.id, 0)
 
     def _compute_expiring(self):
         today = fields.Date.context_today(self)
