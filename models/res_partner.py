@@ -35,7 +35,7 @@ class ResPartner(models.Model):
         "current company.",
     )
     loyalty_points_expiring = fields.Float(
-        string="Loyalty Points Expiring",
+        string="Loyalty Points Expiring Soon",
         digits=POINTS_DIGITS,
         compute="_compute_loyalty_points_dates",
         help="Spendable points that expire first, within the current company's "
