@@ -118,8 +118,8 @@ class TestDemo(TransactionCase, LoyaltyPointsCase):
         )
         self.assertEqual(company.loyalty_points_pending_days, 14)
         # the shop's till applies the tiers' discount cards: nothing to warn about
-        self.assertFalse(company._loyalty_points_pricelist_warning())
         shop = self.env.ref("point_of_sale.pos_config_main")
+        self.assertFalse(company._loyalty_points_pricelist_warning(configs=shop))
         self.assertTrue(shop.use_pricelist)
         self.assertIn(self._demo("product_pricelist_demo_gold_card"), shop.available_pricelist_ids)
 
