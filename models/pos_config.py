@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class PosConfig(models.Model):
@@ -17,6 +17,7 @@ class PosConfig(models.Model):
         help="The conversion of Odoo's loyalty points to Loyalty Points is installed.",
     )
 
+    @api.depends("company_id", "use_pricelist", "available_pricelist_ids")
     def _compute_loyalty_points_warnings(self):
         import_available = bool(self.env["res.company"]._loyalty_points_import_action())
         for config in self:

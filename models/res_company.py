@@ -184,7 +184,8 @@ class ResCompany(models.Model):
             return None
         Program = self.env["loyalty.program"].sudo()
         if configs is None:
-            configs = self.env["pos.config"].sudo().search([("company_id", "in", self.ids)])
+            configs = self.env["pos.config"].sudo().search([("company_id", "in", self._origin.ids)])
+        configs = configs._origin
         if not configs:
             return Program
         today = fields.Date.context_today(self)
@@ -262,20 +263,24 @@ class ResCompany(models.Model):
         """{pos.config: tier pricelists it cannot apply}: the discount cards of
         the tiers of these companies (or of ``tiers``) that a point of sale of
         their company (or of ``configs``) does not offer (pricelists off, or
-        not among its available ones), so their members pay the list price."""
+        not among its available ones), so their members pay the list price.
+        Works on the records of a form being edited too (their ``_origin``)."""
         Tier = self.env["loyalty.points.tier"].sudo()
         if tiers is None:
-            tiers = Tier.search([("company_id", "in", self.ids), ("pricelist_id", "!=", False)])
+            tiers = Tier.search(
+                [("company_id", "in", self._origin.ids), ("pricelist_id", "!=", False)]
+            )
         tiers = tiers.sudo().filtered("pricelist_id")
         if not tiers:
             return {}
+        companies = tiers.company_id._origin
         if configs is None:
-            configs = self.env["pos.config"].search([("company_id", "in", tiers.company_id.ids)])
+            configs = self.env["pos.config"].search([("company_id", "in", companies.ids)])
         gaps = {}
-        for config in configs:
+        for config in configs._origin:
             pricelists = tiers.filtered(
-                lambda t, c=config: t.company_id == c.company_id
-            ).pricelist_id
+                lambda t, c=config: t.company_id._origin == c.company_id
+            ).pricelist_id._origin
             missing = (
                 pricelists
                 if not config.use_pricelist

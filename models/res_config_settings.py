@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .loyalty_points_account_birthday import SMS_TEMPLATE_BIRTHDAY
@@ -97,6 +97,7 @@ class ResConfigSettings(models.TransientModel):
     loyalty_points_pricelist_warning = fields.Char(compute="_compute_loyalty_points_warnings")
     loyalty_points_import_available = fields.Boolean(compute="_compute_loyalty_points_warnings")
 
+    @api.depends("company_id")
     def _compute_loyalty_points_warnings(self):
         """What would make an owner distrust the loyalty figures: Odoo's own
         loyalty programs at the same tills, tier discount cards a point of

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import LoyaltyPointsCommon
 
@@ -60,6 +60,14 @@ class TestOdooLoyaltyBeside(LoyaltyPointsCommon):
         self.assertFalse(self._settings().loyalty_points_odoo_loyalty_warning)
         self.env.invalidate_all()
         self.assertFalse(self.shop.with_user(self.manager).loyalty_points_odoo_loyalty_warning)
+
+    def test_the_settings_and_pos_forms_show_it(self):
+        """The forms compute the warning on the record being edited (onchange)."""
+        self._odoo_program()
+        settings = Form(self.env["res.config.settings"].with_user(self.admin))
+        self.assertIn("Odoo loyalty", settings.loyalty_points_odoo_loyalty_warning)
+        shop = Form(self.shop.with_user(self.manager))
+        self.assertIn("Odoo loyalty", shop.loyalty_points_odoo_loyalty_warning)
 
     def test_the_button_opens_the_conversion_once_installed(self):
         self._odoo_program()
@@ -146,6 +154,18 @@ class TestTierPricelistAtTheTill(LoyaltyPointsCommon):
             .create({})
             .loyalty_points_pricelist_warning
         )
+
+    def test_the_forms_show_it(self):
+        """The tier form (a card picked, not saved yet) and the settings compute
+        the warning on the record being edited (onchange)."""
+        with Form(self.env["loyalty.points.tier"].with_user(self.manager)) as tier:
+            tier.name = "Platinum"
+            tier.min_turnover = 5000
+            self.assertFalse(tier.pricelist_warning)
+            tier.pricelist_id = self.card
+            self.assertIn("Pricelist Shop (Gold Card (10 %))", tier.pricelist_warning)
+        settings = Form(self.env["res.config.settings"].with_user(self.admin))
+        self.assertIn("Pricelist Shop", settings.loyalty_points_pricelist_warning)
 
     def test_a_tier_without_card_warns_nothing(self):
         silver = self.env["loyalty.points.tier"].create({"name": "Silver", "min_turnover": 500})
