@@ -52,6 +52,7 @@
         "views/loyalty_points_revenue_pool_views.xml",
         "views/loyalty_points_reward_views.xml",
         "views/loyalty_points_tier_views.xml",
+        "views/pos_config_views.xml",
         "views/pos_order_views.xml",
         "views/pos_payment_method_views.xml",
         "views/portal_templates.xml",
@@ -71,16 +72,20 @@
         "views/loyalty_points_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "loyalty_points/static/src/utils/**/*",
+            "loyalty_points/static/src/views/**/*",
+        ],
         "point_of_sale._assets_pos": [
             "loyalty_points/static/src/utils/**/*",
             "loyalty_points/static/src/overrides/**/*",
             "loyalty_points/static/src/app/**/*",
         ],
-        "web.assets_backend": [
-            "loyalty_points/static/src/views/**/*",
-        ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/**/*",
+        ],
+        "web.assets_unit_tests": [
+            "loyalty_points/static/tests/unit/**/*",
         ],
     },
     "post_init_hook": "post_init_hook",
@@ -95,5 +100,6 @@
         "demo/pos_order_demo.xml",
         "demo/loyalty_points_bonus_demo.xml",
         "demo/loyalty_points_pending_demo.xml",
+        "demo/loyalty_points_odoo_loyalty_demo.xml",
     ],
 }

@@ -10,6 +10,8 @@ from ..tools.ean import EAN13_LENGTH, is_valid_ean13
 
 JOURNAL_PAGE_SIZE = 20
 EXPIRING_LOTS_SHOWN = 5
+# How far "expiring soon" looks when the company warns nobody (no warning days).
+EXPIRING_SOON_DAYS = 90
 
 
 class LoyaltyPointsPortal(CustomerPortal):
@@ -87,7 +89,8 @@ class LoyaltyPointsPortal(CustomerPortal):
         return {
             account.id: {
                 "next_tier": self._loyalty_points_next_tier(account),
-                "expiring_lots": lots.get(account.id, []),
+                "expiring_lots": lots.get(account.id, {}).get("soon", []),
+                "expiring_later": lots.get(account.id, {}).get("later", 0.0),
                 "barcode_url": self._loyalty_points_barcode_url(account.card_number),
                 **self._loyalty_points_rewards(account),
             }
@@ -138,11 +141,25 @@ class LoyaltyPointsPortal(CustomerPortal):
                 }
         return None
 
+    @staticmethod
+    def _loyalty_points_expiring_horizon(company, today):
+        """The last day "expiring soon" covers: the company's expiry warning
+        window (when it warns nobody: EXPIRING_SOON_DAYS)."""
+        days = company.loyalty_points_warning_days or EXPIRING_SOON_DAYS
+        return fields.Date.add(today, days=days)
+
     def _loyalty_points_expiring_lots(self, accounts):
-        """{account id: [(expiry date, points)]}: the open lots of each account
-        that expire first, summed per day."""
+        """{account id: {"soon": [(expiry date, points)], "later": points}}:
+        the open lots of each account that expire within the company's warning
+        window, summed per day (the first ones), and the points of the lots
+        that expire after it."""
         if not accounts:
             return {}
+        today = fields.Date.context_today(accounts)
+        horizons = {
+            company: self._loyalty_points_expiring_horizon(company, today)
+            for company in accounts.company_id
+        }
         groups = request.env["loyalty.points.entry"]._read_group(
             [
                 ("account_id", "in", accounts.ids),
@@ -155,9 +172,11 @@ class LoyaltyPointsPortal(CustomerPortal):
         )
         lots = {}
         for account, day, points in groups:
-            account_lots = lots.setdefault(account.id, [])
-            if len(account_lots) < EXPIRING_LOTS_SHOWN:
-                account_lots.append((day, points))
+            account_lots = lots.setdefault(account.id, {"soon": [], "later": 0.0})
+            if day > horizons[account.company_id]:
+                account_lots["later"] += points
+            elif len(account_lots["soon"]) < EXPIRING_LOTS_SHOWN:
+                account_lots["soon"].append((day, points))
         return lots
 
     def _loyalty_points_barcode_url(self, number):

@@ -37,3 +37,6 @@ from . import sms_template
 from . import digest_digest
 from . import ir_ui_view
 from . import loyalty_points_opening
+from . import ir_http
+from . import ir_qweb_field_loyalty_points
+from . import pos_config

@@ -87,6 +87,11 @@ class LoyaltyPointsAccount(models.Model):
         help="Paid POS orders within the company's tier window (refunds, and orders "
         "refunded in full, are not visits); counted when some tier asks for visits.",
     )
+    window_visit_count = fields.Integer(
+        string="Visits",
+        compute="_compute_window_visit_count",
+        help="Paid POS orders within the company's tier window (refunds are not visits).",
+    )
     tier_checked_date = fields.Date(readonly=True, copy=False)
     previous_pricelist_id = fields.Many2one(
         "product.pricelist",
@@ -130,6 +135,12 @@ class LoyaltyPointsAccount(models.Model):
         for account in self:
             account.entry_count = counts.get(account, 0)
 
+    def _compute_window_visit_count(self):
+        # counted for every account, whether a tier asks for visits or not
+        visits = self._compute_visits()
+        for account in self:
+            account.window_visit_count = visits.get(account.id, 0)
+
     def _compute_expiring(self):
         today = fields.Date.context_today(self)
         self.expiring_points = 0.0
@@ -159,6 +170,36 @@ class LoyaltyPointsAccount(models.Model):
         dates = dict(groups)
         for account in self:
             account.next_available_date = dates.get(account, False)
+
+    def _loyalty_points_first_expiry(self):
+        """{account: (day, points)}: the first day within its company's expiry
+        warning window on which spendable points of the account expire, and
+        how many (pending points are not spendable yet: they do not count).
+        What the till shows, so the cashier can tell the customer to use them."""
+        today = fields.Date.context_today(self)
+        first = {}
+        for company, accounts in self.grouped("company_id").items():
+            if not company.loyalty_points_warning_days:
+                continue
+            groups = self.env["loyalty.points.entry"]._read_group(
+                [
+                    ("account_id", "in", accounts.ids),
+                    ("remaining", ">", 0),
+                    ("pending", "=", False),
+                    ("expiry_date", "!=", False),
+                    (
+                        "expiry_date",
+                        "<=",
+                        fields.Date.add(today, days=company.loyalty_points_warning_days),
+                    ),
+                ],
+                ["account_id", "expiry_date:day"],
+                ["remaining:sum"],
+                order="expiry_date:day",
+            )
+            for account, day, points in groups:
+                first.setdefault(account, (day, points))
+        return first
 
     @api.depends("card_ids.state", "card_ids.number")
     def _compute_card_number(self):

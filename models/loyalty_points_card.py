@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 
@@ -55,6 +56,38 @@ class LoyaltyPointsCard(models.Model):
                 "ON loyalty_points_card (account_id) WHERE state = 'active'"
             )
         )
+
+    # ------------------------------------------------------------------
+    # actions of the card form: the account's card methods, for this card
+
+    def action_block(self):
+        """Block this card (lost, stolen): its number never selects the
+        customer again."""
+        self.ensure_one()
+        self._loyalty_points_check_active()
+        return self.account_id.action_block_card()
+
+    def action_replace(self):
+        """Block this card and issue a new one to its account."""
+        self.ensure_one()
+        self._loyalty_points_check_active()
+        return self.account_id.action_replace_card()
+
+    def action_print(self):
+        """Print this card (an active one: a blocked card is never printed)."""
+        self._loyalty_points_check_active()
+        return self.account_id.action_print_card()
+
+    def _loyalty_points_check_active(self):
+        blocked = self.filtered(lambda card: card.state != "active")
+        if blocked:
+            raise UserError(
+                self.env._(
+                    "The loyalty card %(numbers)s is blocked: block, replace or print "
+                    "the customer's active card instead.",
+                    numbers=", ".join(blocked.mapped("number")),
+                )
+            )
 
     def _loyalty_points_action_open(self):
         """The window action that lists these cards (just issued, say)."""

@@ -46,6 +46,10 @@ class LoyaltyPointsTier(models.Model):
         "their previous pricelist.",
     )
     account_count = fields.Integer(compute="_compute_account_count", string="Members")
+    pricelist_warning = fields.Char(
+        compute="_compute_pricelist_warning",
+        help="The points of sale of the company that do not apply the discount card.",
+    )
 
     _sql_constraints = [
         (
@@ -63,6 +67,15 @@ class LoyaltyPointsTier(models.Model):
         )
         for tier in self:
             tier.account_count = counts.get(tier, 0)
+
+    @api.depends("pricelist_id", "company_id")
+    def _compute_pricelist_warning(self):
+        for tier in self:
+            tier.pricelist_warning = (
+                tier.company_id._loyalty_points_pricelist_warning(tiers=tier)
+                if tier.pricelist_id
+                else False
+            )
 
     @api.constrains("min_turnover", "earn_multiplier", "company_id")
     def _check_thresholds(self):
@@ -88,6 +101,12 @@ class LoyaltyPointsTier(models.Model):
     @api.model
     def _load_pos_data_fields(self, config_id):
         return ["id", "name"]
+
+    def action_apply_pricelist_in_pos(self):
+        """Let the points of sale of the company apply this tier's discount card
+        (who manages the tiers: Point of Sale managers)."""
+        self.check_access("write")
+        self.company_id._loyalty_points_apply_tier_pricelists(tiers=self)
 
     def action_open_accounts(self):
         self.ensure_one()

@@ -19,7 +19,7 @@ class LoyaltyPointsTierMove(models.Model):
     old_tier_id = fields.Many2one("loyalty.points.tier", string="From Tier", readonly=True)
     new_tier_id = fields.Many2one("loyalty.points.tier", string="To Tier", readonly=True)
     direction = fields.Selection(
-        [("up", "Up"), ("down", "Down")],
+        [("new", "New"), ("up", "Up"), ("down", "Down")],
         compute="_compute_direction",
         store=True,
         readonly=True,
@@ -28,7 +28,12 @@ class LoyaltyPointsTierMove(models.Model):
 
     @api.depends("old_tier_id", "new_tier_id")
     def _compute_direction(self):
+        """New: the member's first tier; then up or down by the tiers' minimum
+        turnover (no tier any more: down)."""
         for move in self:
-            old = move.old_tier_id.min_turnover if move.old_tier_id else -1.0
+            if not move.old_tier_id:
+                move.direction = "new" if move.new_tier_id else "down"
+                continue
+            old = move.old_tier_id.min_turnover
             new = move.new_tier_id.min_turnover if move.new_tier_id else -1.0
             move.direction = "up" if new > old else "down"

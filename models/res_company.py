@@ -1,5 +1,8 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import formatLang
+
+from ..tools import POINTS_DIGITS, points_display_digits
 
 
 class ResCompany(models.Model):
@@ -53,19 +56,19 @@ class ResCompany(models.Model):
 
     loyalty_points_welcome_points = fields.Float(
         string="Welcome Bonus (points)",
-        digits=(16, 2),
+        digits=POINTS_DIGITS,
         help="Points given on a customer's first paid order in the company (0: none). "
         "A full refund of that order takes them back.",
     )
     loyalty_points_referral_points = fields.Float(
         string="Referral Bonus for the Referrer (points)",
-        digits=(16, 2),
+        digits=POINTS_DIGITS,
         help="Points given to the customer who referred a new customer, when the new "
         "customer's first paid order reaches the minimum amount (0: none).",
     )
     loyalty_points_referral_new_points = fields.Float(
         string="Referral Bonus for the New Customer (points)",
-        digits=(16, 2),
+        digits=POINTS_DIGITS,
         help="Points given to a referred customer on a first paid order that reaches "
         "the minimum amount (0: none).",
     )
@@ -78,7 +81,7 @@ class ResCompany(models.Model):
 
     loyalty_points_birthday_points = fields.Float(
         string="Birthday Bonus (points)",
-        digits=(16, 2),
+        digits=POINTS_DIGITS,
         help="Points given once a year on the customer's birthday (0: none).",
     )
     loyalty_points_sms_birthday = fields.Boolean(string="SMS on the Birthday Bonus")
@@ -172,6 +175,184 @@ class ResCompany(models.Model):
             prefix = company.loyalty_points_card_prefix or ""
             if prefix and not (prefix.isdigit() and len(prefix) <= 6):
                 raise ValidationError(self.env._("The loyalty card prefix must be 1 to 6 digits."))
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        # The till shows points with the decimals of the company's rounding.
+        return [*super()._load_pos_data_fields(config_id), "loyalty_points_rounding"]
+
+    def _loyalty_points_format(self, points):
+        """``points`` as text in the user's language, with the decimals this
+        company's points rounding allows (more only when the value has a finer
+        fraction, see ``tools.points_display_digits``): the one rule of every
+        message, report and page that shows points. An empty recordset uses
+        the current company."""
+        company = self[:1] or self.env.company
+        digits = points_display_digits(points, company.loyalty_points_rounding)
+        return formatLang(self.env, points or 0.0, digits=digits)
+
+    def _loyalty_points_odoo_programs(self, configs=None):
+        """Odoo's own loyalty programs (``pos_loyalty``: points on a customer's
+        loyalty card) that run in the points of sale ``configs`` (default: all
+        those of these companies): customers would collect two kinds of points
+        at the same till. ``None`` when Odoo's loyalty for the POS is not
+        installed."""
+        if "loyalty.program" not in self.env or "pos_ok" not in self.env["loyalty.program"]:
+            return None
+        Program = self.env["loyalty.program"].sudo()
+        if configs is None:
+            configs = self.env["pos.config"].sudo().search([("company_id", "in", self._origin.ids)])
+        configs = configs._origin
+        if not configs:
+            return Program
+        today = fields.Date.context_today(self)
+        return Program.search(
+            [
+                ("program_type", "=", "loyalty"),
+                ("pos_ok", "=", True),
+                ("company_id", "in", [False, *configs.company_id.ids]),
+                "|",
+                ("pos_config_ids", "=", False),
+                ("pos_config_ids", "in", configs.ids),
+                "|",
+                ("date_to", "=", False),
+                ("date_to", ">=", today),
+            ]
+        )
+
+    def _loyalty_points_odoo_programs_warning(self, configs=None):
+        """Why Odoo's loyalty programs of :meth:`_loyalty_points_odoo_programs`
+        clash with the addon (the settings and the POS configuration show it),
+        or False."""
+        programs = self._loyalty_points_odoo_programs(configs)
+        if not programs:
+            return False
+        return self.env._(
+            "Odoo's own loyalty programs run in these points of sale too: %(programs)s. "
+            "Customers would collect two kinds of points at the same till. Convert their "
+            "points to Loyalty Points, then archive those programs.",
+            programs=", ".join(programs.mapped("name")),
+        )
+
+    def _loyalty_points_archive_odoo_programs(self, every_type=False):
+        """Archive Odoo's own loyalty programs of these companies' points of
+        sale (:meth:`_loyalty_points_odoo_programs`; with ``every_type``, its
+        promotions, coupons and gift cards too): the demo shows one loyalty
+        system, and a shop archives them once their points are converted."""
+        programs = self._loyalty_points_odoo_programs()
+        if programs is None:
+            return False
+        if every_type:
+            programs = (
+                self.env["loyalty.program"]
+                .sudo()
+                .search([("company_id", "in", [False, *self.ids])])
+            )
+        programs.action_archive()
+        return True
+
+    @api.model
+    def _loyalty_points_import_action(self):
+        """The conversion of Odoo's loyalty points to Loyalty Points (the import
+        wizard, source ``odoo_loyalty``), or False while it is not installed."""
+        action = self.env.ref(
+            "loyalty_points.loyalty_points_import_action", raise_if_not_found=False
+        )
+        if not action:
+            return False
+        values = action.sudo()._get_action_dict()
+        values["context"] = {"default_source": "odoo_loyalty"}
+        return values
+
+    def _loyalty_points_open_odoo_programs(self, configs=None):
+        """The list of Odoo's loyalty programs that clash (to archive them)."""
+        programs = self._loyalty_points_odoo_programs(configs) or []
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Odoo's Loyalty Programs"),
+            "res_model": "loyalty.program",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", [program.id for program in programs])],
+            "target": "current",
+        }
+
+    def _loyalty_points_pricelist_gaps(self, tiers=None, configs=None):
+        """{pos.config: tier pricelists it cannot apply}: the discount cards of
+        the tiers of these companies (or of ``tiers``) that a point of sale of
+        their company (or of ``configs``) does not offer (pricelists off, or
+        not among its available ones), so their members pay the list price.
+        Works on the records of a form being edited too (their ``_origin``)."""
+        Tier = self.env["loyalty.points.tier"].sudo()
+        if tiers is None:
+            tiers = Tier.search(
+                [("company_id", "in", self._origin.ids), ("pricelist_id", "!=", False)]
+            )
+        tiers = tiers.sudo().filtered("pricelist_id")
+        if not tiers:
+            return {}
+        companies = tiers.company_id._origin
+        if configs is None:
+            configs = self.env["pos.config"].search([("company_id", "in", companies.ids)])
+        gaps = {}
+        for config in configs._origin:
+            pricelists = tiers.filtered(
+                lambda t, c=config: t.company_id._origin == c.company_id
+            ).pricelist_id._origin
+            missing = (
+                pricelists
+                if not config.use_pricelist
+                else pricelists - config.available_pricelist_ids
+            )
+            if missing:
+                gaps[config] = missing
+        return gaps
+
+    def _loyalty_points_pricelist_warning(self, tiers=None, configs=None):
+        """Which points of sale cannot apply which discount cards, or False."""
+        gaps = self._loyalty_points_pricelist_gaps(tiers, configs)
+        if not gaps:
+            return False
+        return self.env._(
+            "Tier discount cards are not applied at these points of sale, so their "
+            "members pay the list price: %(gaps)s. Let the points of sale use these "
+            "pricelists.",
+            gaps="; ".join(
+                self.env._(
+                    "%(pos)s (%(pricelists)s)",
+                    pos=config.name,
+                    pricelists=", ".join(pricelists.mapped("name")),
+                )
+                for config, pricelists in gaps.items()
+            ),
+        )
+
+    def _loyalty_points_apply_tier_pricelists(self, tiers=None, configs=None):
+        """Let every point of sale of :meth:`_loyalty_points_pricelist_gaps`
+        apply the tier discount cards: pricelists on, the cards (and the
+        default pricelist) among its available pricelists."""
+        gaps = self._loyalty_points_pricelist_gaps(tiers, configs)
+        for config, pricelists in gaps.items():
+            wrong_currency = pricelists.filtered(lambda p, c=config: p.currency_id != c.currency_id)
+            if wrong_currency:
+                raise UserError(
+                    self.env._(
+                        "%(pos)s sells in %(currency)s: it cannot use the pricelists "
+                        "%(pricelists)s. Give the tiers a pricelist in its currency.",
+                        pos=config.name,
+                        currency=config.currency_id.name,
+                        pricelists=", ".join(wrong_currency.mapped("name")),
+                    )
+                )
+            # with the user's own rights: who may not configure the till cannot fix it
+            config.with_env(self.env).write(
+                {
+                    "use_pricelist": True,
+                    "available_pricelist_ids": [
+                        Command.link(pricelist.id) for pricelist in pricelists | config.pricelist_id
+                    ],
+                }
+            )
+        return bool(gaps)
 
     def _loyalty_points_default_expiry(self, day):
         """Expiry date of points added on ``day`` by hand, or False (never)."""

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .loyalty_points_account_bonus import SMS_TEMPLATE_BIRTHDAY
@@ -117,6 +117,34 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.loyalty_points_revenue_adjustment_account_id", readonly=False
     )
     loyalty_points_estimate_ids = fields.One2many(related="company_id.loyalty_points_estimate_ids")
+    loyalty_points_odoo_loyalty_warning = fields.Char(compute="_compute_loyalty_points_warnings")
+    loyalty_points_pricelist_warning = fields.Char(compute="_compute_loyalty_points_warnings")
+    loyalty_points_import_available = fields.Boolean(compute="_compute_loyalty_points_warnings")
+
+    @api.depends("company_id")
+    def _compute_loyalty_points_warnings(self):
+        """What would make an owner distrust the loyalty figures: Odoo's own
+        loyalty programs at the same tills, tier discount cards a point of
+        sale does not apply."""
+        import_available = bool(self.env["res.company"]._loyalty_points_import_action())
+        for settings in self:
+            company = settings.company_id
+            settings.loyalty_points_odoo_loyalty_warning = (
+                company._loyalty_points_odoo_programs_warning()
+            )
+            settings.loyalty_points_pricelist_warning = company._loyalty_points_pricelist_warning()
+            settings.loyalty_points_import_available = import_available
+
+    def action_loyalty_points_convert_odoo_loyalty(self):
+        """Convert the points of Odoo's loyalty cards to Loyalty Points."""
+        return self.env["res.company"]._loyalty_points_import_action()
+
+    def action_loyalty_points_open_odoo_loyalty(self):
+        return self.company_id._loyalty_points_open_odoo_programs()
+
+    def action_loyalty_points_apply_tier_pricelists(self):
+        """Let every point of sale of the company apply the tier discount cards."""
+        self.company_id._loyalty_points_apply_tier_pricelists()
 
     def action_open_loyalty_points_sms_template(self):
         """Open the loyalty SMS template of the button (its context names it),

@@ -2,9 +2,15 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_round, formatLang
+from odoo.tools import float_round, format_date, formatLang
 
-from ..tools import POINTS_DIGITS, check_protected_fields, round_points, smallest_payment
+from ..tools import (
+    POINTS_DIGITS,
+    check_protected_fields,
+    points_display_digits,
+    round_points,
+    smallest_payment,
+)
 
 
 class ResPartner(models.Model):
@@ -31,6 +37,25 @@ class ResPartner(models.Model):
         "loyalty.points.tier",
         compute="_compute_loyalty_points",
         help="Loyalty tier in the current company.",
+    )
+    loyalty_points_available_date = fields.Date(
+        string="Pending Loyalty Points Spendable From",
+        compute="_compute_loyalty_points_dates",
+        help="The day the customer's next pending points become spendable, in the "
+        "current company.",
+    )
+    loyalty_points_expiring = fields.Float(
+        string="Loyalty Points Expiring Soon",
+        digits=POINTS_DIGITS,
+        compute="_compute_loyalty_points_dates",
+        help="Spendable points that expire first, within the current company's "
+        "expiry warning window (on the Expiring Loyalty Points Date).",
+    )
+    loyalty_points_expiry_date = fields.Date(
+        string="Expiring Loyalty Points Date",
+        compute="_compute_loyalty_points_dates",
+        help="The first day, within the expiry warning window, on which spendable "
+        "points of the customer expire.",
     )
     loyalty_points_sms_optout = fields.Boolean(
         string="No Loyalty SMS",
@@ -95,6 +120,23 @@ class ResPartner(models.Model):
             partner.loyalty_points_balance = account.balance if account else 0.0
             partner.loyalty_points_pending = account.pending_points if account else 0.0
             partner.loyalty_tier_id = account.tier_id if account else False
+
+    @api.depends_context("company")
+    def _compute_loyalty_points_dates(self):
+        accounts = self.env["loyalty.points.account"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {account.partner_id: account for account in accounts}
+        first_expiry = accounts._loyalty_points_first_expiry()
+        for partner in self:
+            account = by_partner.get(partner.commercial_partner_id)
+            expiry_date, expiring = first_expiry.get(account, (False, 0.0))
+            partner.loyalty_points_available_date = account and account.next_available_date
+            partner.loyalty_points_expiring = expiring
+            partner.loyalty_points_expiry_date = expiry_date
 
     @api.depends_context("company")
     def _compute_loyalty_points_card_number(self):
@@ -247,6 +289,9 @@ class ResPartner(models.Model):
             "loyalty_points_balance",
             "loyalty_points_pending",
             "loyalty_tier_id",
+            "loyalty_points_available_date",
+            "loyalty_points_expiring",
+            "loyalty_points_expiry_date",
         ]
 
     @api.model
@@ -283,10 +328,14 @@ class ResPartner(models.Model):
             fields.Date.context_today(self),
             round=False,
         )
+        expiry_date, expiring = account._loyalty_points_first_expiry().get(account, (False, 0.0))
         return {
             "partner_id": self.id,
             "balance": account.balance if account else 0.0,
             "pending": account.pending_points if account else 0.0,
+            "available_date": account.next_available_date if account else False,
+            "expiring": expiring,
+            "expiry_date": expiry_date,
             "tier": account.tier_id.name if account and account.tier_id else False,
             "point_value": point_value,
             "max_redeem_share": company.loyalty_points_max_redeem_share,
@@ -339,7 +388,8 @@ class ResPartner(models.Model):
         the balance already spent on the order's rewards."""
         info = self.loyalty_points_pos_info(config_id)
         config = self.env["pos.config"].browse(config_id)
-        currency = config.currency_id or (config.company_id or self.env.company).currency_id
+        company = config.company_id or self.env.company
+        currency = config.currency_id or company.currency_id
         balance_value = float_round(
             max(info["balance"] - reserved, 0.0) * info["point_value"],
             precision_rounding=currency.rounding,
@@ -377,15 +427,23 @@ class ResPartner(models.Model):
                 "%(partner)s has %(points)s points, worth %(value)s: a points "
                 "payment of %(amount)s is refused.",
                 partner=self.display_name,
-                points=formatLang(self.env, info["balance"], digits=POINTS_DIGITS[1]),
+                points=company._loyalty_points_format(info["balance"]),
                 value=formatLang(self.env, balance_value, currency_obj=currency),
                 amount=formatLang(self.env, amount, currency_obj=currency),
             )
+            if info["pending"] and info["available_date"]:
+                refusal = self.env._(
+                    "%(refusal)s %(pending)s points are pending, spendable from %(date)s.",
+                    refusal=refusal,
+                    pending=company._loyalty_points_format(info["pending"]),
+                    date=format_date(self.env, info["available_date"]),
+                )
         elif currency.compare_amounts(amount, share_value) > 0:
+            share = info["max_redeem_share"]
             refusal = self.env._(
                 "At most %(share)s %% of this order, %(max)s, can be paid with "
                 "points: a points payment of %(amount)s is refused.",
-                share=formatLang(self.env, info["max_redeem_share"], digits=0),
+                share=formatLang(self.env, share, digits=points_display_digits(share, 1.0)),
                 max=formatLang(self.env, share_value, currency_obj=currency),
                 amount=formatLang(self.env, amount, currency_obj=currency),
             )

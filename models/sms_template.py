@@ -1,7 +1,4 @@
 from odoo import models
-from odoo.tools import formatLang
-
-from ..tools.points import POINTS_PRECISION
 
 
 class SmsTemplate(models.Model):
@@ -15,18 +12,17 @@ class SmsTemplate(models.Model):
         ``expiry_date``, the ``old_tier``, the ``reward`` reached); empty
         defaults keep the preview and
         the SMS composer working with a template that uses them.
-        ``format_points(points)`` formats points in the customer's language,
-        without decimals when they are whole.
+        ``format_points(points, company=None)`` formats points in the
+        customer's language with the decimals of the company's points rounding
+        (``res.company._loyalty_points_format``; the current company by default).
         """
         render_context = super()._render_eval_context()
         if len(self) != 1 or self.model != "loyalty.points.account":
             return render_context
         env = self.env
 
-        def format_points(points):
-            points = points or 0.0
-            digits = 0 if float(points).is_integer() else POINTS_PRECISION
-            return formatLang(env, points, digits=digits)
+        def format_points(points, company=None):
+            return (company or env.company)._loyalty_points_format(points)
 
         render_context.update(
             format_points=format_points,

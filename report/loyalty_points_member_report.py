@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..tools import POINTS_DIGITS
+
 
 class LoyaltyPointsMemberReport(models.Model):
     """Paid POS orders, members against the others.
@@ -28,6 +30,7 @@ class LoyaltyPointsMemberReport(models.Model):
         readonly=True,
     )
     is_member = fields.Boolean(string="Member", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Float(string="Sales", readonly=True)
     average_basket = fields.Float(readonly=True, aggregator="avg")
     order_count = fields.Integer(string="Orders", readonly=True)
@@ -37,8 +40,8 @@ class LoyaltyPointsMemberReport(models.Model):
         aggregator="count_distinct",
         help="Members who bought in the period.",
     )
-    points_earned = fields.Float(readonly=True)
-    points_redeemed = fields.Float(readonly=True)
+    points_earned = fields.Float(digits=POINTS_DIGITS, readonly=True)
+    points_redeemed = fields.Float(digits=POINTS_DIGITS, readonly=True)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

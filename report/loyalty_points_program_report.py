@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..tools import POINTS_DIGITS
+
 
 class LoyaltyPointsProgramReport(models.Model):
     """Sales and points per program: one row per POS order line that a
@@ -22,8 +24,9 @@ class LoyaltyPointsProgramReport(models.Model):
     tier_id = fields.Many2one("loyalty.points.tier", string="Tier after Order", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     product_categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
     sales = fields.Float(readonly=True)
-    points = fields.Float(readonly=True)
+    points = fields.Float(digits=POINTS_DIGITS, readonly=True)
     qty = fields.Float(string="Quantity", readonly=True)
     order_count = fields.Integer(string="Orders", readonly=True, aggregator="count_distinct")
 

@@ -137,6 +137,18 @@ def setup(admin, args, with_addon):
     points = [m for m in methods if m.get("is_loyalty_points")]
     if not bank or (with_addon and not points):
         sys.exit("The demo shop needs a bank payment method (and a points method with the addon).")
+    if with_addon:
+        # The demo shop gives a welcome bonus and a 14-day return window: the
+        # stress run measures plain earning and spending, so both are off.
+        company_id = admin.call("pos.config", "read", [main_config["id"]], ["company_id"])[0][
+            "company_id"
+        ][0]
+        admin.call(
+            "res.company",
+            "write",
+            [company_id],
+            {"loyalty_points_welcome_points": 0, "loyalty_points_pending_days": 0},
+        )
     # A cash method belongs to one till: the stress tills take cards (and points).
     till_methods = [bank[0]["id"], *([points[0]["id"]] if with_addon else [])]
     group_ids = [

@@ -50,3 +50,6 @@ from . import test_sale_order_summary
 from . import test_invoice_concurrency
 from . import test_import_file
 from . import test_import
+from . import test_js
+from . import test_number_formats
+from . import test_coexistence

@@ -1,8 +1,10 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -60,6 +62,19 @@ class TestBonusVisitTiers(LoyaltyPointsPosCommon):
         account = self.Account._get_or_create(self.anna, self.company)
         self._sync([(self.product_a, 3)], customer=self.anna)
         self.assertRecordValues(account, [{"tier_id": self.silver.id, "visit_count": 0}])
+
+    def test_the_account_shows_the_visits_of_the_window_always(self):
+        """No tier asks for visits: the sync does not count them, the account
+        form still shows the window's visits (issue 24, 10)."""
+        self.gold.unlink()
+        account = self.Account._get_or_create(self.anna, self.company)
+        for _i in range(4):
+            self._sync([(self.product_b, 1)], customer=self.anna)
+        self.assertEqual(account.visit_count, 0)
+        self.assertEqual(account.with_user(self.cashier).window_visit_count, 4)
+        with freeze_time(fields.Date.today() + relativedelta(months=13)):
+            account.invalidate_recordset(["window_visit_count"])
+            self.assertEqual(account.window_visit_count, 0)
 
     def test_bad_visit_tiers_refused(self):
         Tier = self.env["loyalty.points.tier"]

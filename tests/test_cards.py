@@ -1,8 +1,12 @@
+import io
 from unittest.mock import patch
+
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.pdf import PdfFileReader
 
 from ..tools import ean
 from ..tools.ean import ean_check_digit, is_valid_ean13
@@ -311,3 +315,61 @@ class TestCards(LoyaltyPointsCommon):
         self.assertIn(self.account.card_number, html)
         self.assertIn(f'alt="Barcode {self.account.card_number}"', html)
         self.assertIn("Loyalty card", html)
+
+    def test_one_page_per_card_at_the_card_size(self):
+        """A card printer gets one page per card, 86 x 54 mm (ID-1, rounded to
+        the millimetre of the paper format), and no blank page after the last."""
+        accounts = self.account | self.other_account
+        accounts.with_user(self.manager).action_issue_card()
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        for printed in (self.account, accounts):
+            pdf, _type = Report._render_qweb_pdf(
+                "loyalty_points.action_report_loyalty_card", printed.ids
+            )
+            pages = PdfFileReader(io.BytesIO(pdf)).pages
+            self.assertEqual(len(pages), len(printed))
+            for page in pages:
+                box = page.mediabox
+                width, height = (float(size) * 25.4 / 72 for size in (box.width, box.height))
+                self.assertAlmostEqual(width, 86, delta=0.5)
+                self.assertAlmostEqual(height, 54, delta=0.5)
+
+    def test_card_form_blocks_replaces_and_prints(self):
+        """Block, Replace and Print are on the card form too (issue 24, 8)."""
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
+        card = card.with_user(self.manager)
+        action = card.action_print()
+        self.assertEqual(action["report_name"], "loyalty_points.report_loyalty_card")
+        new_card = self._issued(card.action_replace())
+        self.assertEqual(card.state, "blocked")
+        self.assertEqual(new_card.account_id, self.account)
+        self.assertEqual(self.account.card_number, new_card.number)
+        # a blocked card is neither blocked again, replaced nor printed
+        for method in ("action_block", "action_replace", "action_print"):
+            with self.assertRaisesRegex(UserError, "is blocked"):
+                getattr(card, method)()
+        new_card.with_user(self.manager).action_block()
+        self.assertEqual(new_card.state, "blocked")
+        self.assertFalse(self.account.card_number)
+
+    def test_a_cashier_prints_but_cannot_block_from_the_card(self):
+        card = self._issued(self.account.with_user(self.manager).action_issue_card())
+        card = card.sudo(False).with_user(self.cashier)
+        self.assertTrue(card.action_print())
+        with self.assertRaises(AccessError):
+            card.action_block()
+        with self.assertRaises(AccessError):
+            card.action_replace()
+        self.assertEqual(card.sudo().state, "active")
+
+    def test_issuing_a_card_asks_first(self):
+        arch = self.env["loyalty.points.account"].get_view(
+            self.env.ref("loyalty_points.loyalty_points_account_view_form").id
+        )["arch"]
+        button = etree.fromstring(arch).xpath("//button[@name='action_issue_card']")[0]
+        self.assertTrue(button.get("confirm"))
+        card_form = self.env["loyalty.points.card"].get_view(
+            self.env.ref("loyalty_points.loyalty_points_card_view_form").id
+        )["arch"]
+        for name in ("action_block", "action_replace", "action_print"):
+            self.assertTrue(etree.fromstring(card_form).xpath(f"//header/button[@name='{name}']"))

@@ -24,6 +24,12 @@ class TestConcurrentReplay(BaseCase):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             company = env.ref("base.main_company")
+            # The plain earning of a sale: the demo's welcome bonus and return
+            # window are off while these tills run (committed, so put back after).
+            switches = ("loyalty_points_welcome_points", "loyalty_points_pending_days")
+            saved = {name: company[name] for name in switches}
+            company.write(dict.fromkeys(switches, 0))
+            cls.addClassCleanup(cls._restore_company, company.id, saved)
             cls.partner_id = env["res.partner"].create({"name": "Concurrent Customer"}).id
             env["loyalty.points.program"].create(
                 {
@@ -69,6 +75,13 @@ class TestConcurrentReplay(BaseCase):
                 env["loyalty.points.account"]
                 ._get_or_create(env["res.partner"].browse(cls.partner_id), company)
                 .id
+            )
+
+    @classmethod
+    def _restore_company(cls, company_id, values):
+        with cls.registry.cursor() as cr:
+            api.Environment(cr, api.SUPERUSER_ID, {})["res.company"].browse(company_id).write(
+                values
             )
 
     def _order_data(self, uuid):

@@ -97,3 +97,43 @@ class TestDemo(TransactionCase, LoyaltyPointsCase):
         self.assertEqual({account: account.tier_id for account in accounts}, tiers)
         self.assertFalse(self._entries(self._demo("loyalty_points_account_demo_lucas"), "expire"))
         self.assertLedgerConsistent(accounts)
+
+    def test_demo_settings_tell_the_journal_story(self):
+        """The settings say what the journal shows: Oliver's welcome bonus and
+        Leo's pending points come from the shop's own settings (issue 24, 9)."""
+        company = self.env.ref("base.main_company")
+        welcome = (
+            self.env["loyalty.points.entry"]
+            .sudo()
+            .search([("bonus_type", "=", "welcome"), ("company_id", "=", company.id)])
+        )
+        self.assertTrue(welcome)
+        self.assertEqual(set(welcome.mapped("points")), {company.loyalty_points_welcome_points})
+        leo = self._demo("pos_order_demo_leo_1")
+        lot = leo.loyalty_points_entry_ids.filtered("pending")[:1]
+        self.assertTrue(lot)
+        self.assertEqual(
+            (lot.available_date - leo.loyalty_points_date).days,
+            company.loyalty_points_pending_days,
+        )
+        self.assertEqual(company.loyalty_points_pending_days, 14)
+        # the shop's till applies the tiers' discount cards: nothing to warn about
+        shop = self.env.ref("point_of_sale.pos_config_main")
+        self.assertFalse(company._loyalty_points_pricelist_warning(configs=shop))
+        self.assertTrue(shop.use_pricelist)
+        self.assertIn(self._demo("product_pricelist_demo_gold_card"), shop.available_pricelist_ids)
+
+    def test_demo_shows_one_loyalty_system(self):
+        """Odoo's own loyalty demo programs (pos_loyalty installs them beside
+        the addon in scripts/test and scripts/run) are archived: the till, the
+        receipt and /my show Loyalty Points only (issue 24, 1)."""
+        if "loyalty.program" not in self.env:
+            self.fail("scripts/test installs pos_loyalty beside the addon")
+        company = self.env.ref("base.main_company")
+        self.assertFalse(
+            self.env["loyalty.program"].search([("company_id", "in", [False, company.id])])
+        )
+        odoo_demo = self.env.ref("pos_loyalty.loyalty_program", raise_if_not_found=False)
+        self.assertTrue(odoo_demo, "pos_loyalty's demo program exists")
+        self.assertFalse(odoo_demo.active)
+        self.assertFalse(company._loyalty_points_odoo_programs_warning())

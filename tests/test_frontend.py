@@ -204,3 +204,56 @@ class TestPosFrontend(TestPointOfSaleHttpCommon, LoyaltyPointsCase):
         )
         self.assertRecordValues(account, [{"balance": 0.0, "pending_points": 28.0}])
         self.assertLedgerConsistent(account)
+
+    def test_pending_expiring_and_refusals(self):
+        """Issue 24, items 3 to 5: the till says from when pending points are
+        spendable and which points expire soon, why a points payment stops
+        where it does, and the amount typed after a refusal replaces the
+        capped one."""
+        company = self._get_main_company()
+        company.loyalty_points_warning_days = 7
+        Account = self.env["loyalty.points.account"]
+        Entry = self.env["loyalty.points.entry"].sudo()
+        leo, sofia = self.env["res.partner"].create(
+            [{"name": "Leo Pending"}, {"name": "Sofia Soon"}]
+        )
+        leo_account = Account._get_or_create(leo, company)
+        Entry.create(
+            {
+                "account_id": leo_account.id,
+                "kind": "earn",
+                "points": 21.0,
+                "available_date": date.today() + timedelta(days=12),
+            }
+        )
+        sofia_account = Account._get_or_create(sofia, company)
+        soon, later = Entry.create(
+            [
+                {
+                    "account_id": sofia_account.id,
+                    "kind": "earn",
+                    "points": points,
+                    "expiry_date": date.today() + timedelta(days=days),
+                }
+                for points, days in ((15.0, 5), (100.0, 200))
+            ]
+        )
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.start_pos_tour("LoyaltyPointsTillTour", login="lp_till")
+        order = self.env["pos.order"].search([("partner_id", "=", sofia.id)])
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "state": "paid",
+                    "loyalty_points_redeemed": 25.0,
+                    "loyalty_points_earned": 5.0,
+                    "loyalty_points_balance": 95.0,
+                }
+            ],
+        )
+        # the points paid took the lot expiring soon first
+        self.assertRecordValues(soon | later, [{"remaining": 0.0}, {"remaining": 90.0}])
+        self.assertFalse(self.env["pos.order"].search([("partner_id", "=", leo.id)]))
+        self.assertRecordValues(leo_account, [{"balance": 0.0, "pending_points": 21.0}])
+        self.assertLedgerConsistent(leo_account | sofia_account)

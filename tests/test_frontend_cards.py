@@ -19,8 +19,9 @@ class TestPosCardsFrontend(TestPosFrontend):
         boris_account.action_issue_card("2900007770020")
         boris_account.action_replace_card("2900007770037", reason="Lost")
 
-    # The points payment tour runs in TestPosFrontend already.
+    # The points payment tours run in TestPosFrontend already.
     test_pay_with_points_and_refund = None
+    test_pending_expiring_and_refusals = None
 
     def test_scan_card(self):
         self.main_pos_config.with_user(self.cashier).open_ui()

@@ -20,7 +20,13 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.company.write({"loyalty_points_validity_days": 365})
+        cls.company.write(
+            {
+                "loyalty_points_validity_days": 365,
+                "loyalty_points_rounding": 1.0,
+                "loyalty_points_warning_days": 7,
+            }
+        )
         cls.today = date.today()
         Tier = cls.env["loyalty.points.tier"]
         Tier.search([("company_id", "=", cls.company.id)]).unlink()
@@ -67,28 +73,44 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
     def test_page_shows_own_account(self):
         self.authenticate("lp_portal", "lp_portal")
         page = self._page()
-        self.assertEqual(BALANCE_RE.findall(page), ["345.00"])
+        self.assertEqual(BALANCE_RE.findall(page), ["345"])
         self.assertIn("Bronze", page)
         # the turnover still needed for the next tier
         self.assertRegex(page, r"(?s)o_loyalty_points_next_tier.*600\.00.*Gold")
         # the card number and its barcode (not 13 digits: Code 128)
         self.assertIn("PP-000123", page)
         self.assertIn("/report/barcode/?barcode_type=Code128&amp;value=PP-000123", page)
-        # points expiring soon: both open lots, first expiring first
-        expiring = page[page.index("o_loyalty_points_expiring") :]
+        # points expiring soon: within the company's warning window (7 days)
+        # only; the lot of 40 days is "later"
+        expiring = page[page.index("o_loyalty_points_expiring") : page.index("Points journal")]
         first = self.today + timedelta(days=5)
         second = self.today + timedelta(days=40)
-        self.assertLess(
-            expiring.index(first.strftime("%m/%d/%Y")), expiring.index(second.strftime("%m/%d/%Y"))
+        self.assertIn(first.strftime("%m/%d/%Y"), expiring)
+        self.assertNotIn(second.strftime("%m/%d/%Y"), expiring)
+        self.assertIn(">300<", expiring)
+        self.assertRegex(
+            expiring, r"(?s)o_loyalty_points_expiring_later.*?>45<.*?more points expire later"
         )
-        self.assertIn("300.00", expiring)
         # the journal: kind label and note
         self.assertEqual(page.count(ENTRY_ROW), 2)
         self.assertIn("Earned", page)
         self.assertIn("Welcome to the club", page)
         # nothing of the other customer
-        self.assertNotIn("777.00", page)
+        self.assertNotIn("777", page)
         self.assertNotIn("Boris", page)
+
+    def test_expiring_soon_without_a_warning_window_looks_90_days_ahead(self):
+        self.company.loyalty_points_warning_days = 0
+        self._book(self.account, "earn", 12, 200)
+        self.authenticate("lp_portal", "lp_portal")
+        page = self._page()
+        expiring = page[page.index("o_loyalty_points_expiring") : page.index("Points journal")]
+        for days in (5, 40):
+            self.assertIn((self.today + timedelta(days=days)).strftime("%m/%d/%Y"), expiring)
+        self.assertNotIn((self.today + timedelta(days=200)).strftime("%m/%d/%Y"), expiring)
+        self.assertRegex(
+            expiring, r"(?s)o_loyalty_points_expiring_later.*?>12<.*?more points expire later"
+        )
 
     def test_ean13_card_barcode_and_highest_tier(self):
         self.account.action_block_card()
@@ -128,7 +150,7 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         self.assertIn("Welcome to the club", second)
         self.assertNotIn("Welcome to the club", first)
         self.assertIn(">n22<", first)
-        self.assertEqual(BALANCE_RE.findall(second), ["368.00"])
+        self.assertEqual(BALANCE_RE.findall(second), ["368"])
 
     def test_companies_of_the_user_only(self):
         Account = self.env["loyalty.points.account"]
@@ -139,7 +161,7 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         self._book(Account._get_or_create(self.salon, foreign), "adjust", 99, note="foreign")
         self.authenticate("lp_portal", "lp_portal")
         page = self._page()
-        self.assertEqual(sorted(BALANCE_RE.findall(page)), ["12.00", "345.00"])
+        self.assertEqual(sorted(BALANCE_RE.findall(page)), ["12", "345"])
         self.assertIn("Second Shop Ltd", page)
         self.assertNotIn("Foreign Shop Ltd", page)
         self.assertNotIn("foreign", page)
@@ -150,7 +172,7 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         page = self._page()
         self.assertIn("o_loyalty_points_no_account", page)
         self.assertNotIn("o_loyalty_points_balance", page)
-        self.assertNotIn("777.00", page)
+        self.assertNotIn("777", page)
 
     def test_rpc_reads_only_own_data(self):
         self.authenticate("lp_portal", "lp_portal")
@@ -201,7 +223,7 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
         self._book(self.account, "earn", 12, 400, available_date=available)
         self.authenticate("lp_portal", "lp_portal")
         page = self._page()
-        self.assertEqual(BALANCE_RE.findall(page), ["345.00"])  # not spendable yet
+        self.assertEqual(BALANCE_RE.findall(page), ["345"])  # not spendable yet
         pending = page[page.index("o_loyalty_points_pending") :]
-        self.assertRegex(pending, r"(?s)^.*?12\.00.*?pending points")
+        self.assertRegex(pending, r"(?s)^.*?>12<.*?pending points")
         self.assertIn(available.strftime("%m/%d/%Y"), pending[:400])

@@ -89,7 +89,18 @@ class TestAnalysis(LoyaltyPointsPosCommon):
         self.assertRecordValues(
             moves,
             [
-                {"old_tier_id": False, "new_tier_id": gold.id, "direction": "up"},
+                # a first tier is new, not up
+                {"old_tier_id": False, "new_tier_id": gold.id, "direction": "new"},
                 {"old_tier_id": gold.id, "new_tier_id": silver.id, "direction": "down"},
             ],
         )
+        gold.min_turnover = 100.0
+        account._update_tiers()
+        silver.min_turnover = 5000.0
+        gold.min_turnover = 6000.0
+        account._update_tiers()
+        moves = self._report("loyalty.points.tier.move").search(
+            [("account_id", "=", account.id)], order="id"
+        )
+        self.assertEqual(moves[2:].mapped("direction"), ["up", "down"])
+        self.assertFalse(moves[-1].new_tier_id)

@@ -30,10 +30,11 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
         data = {"date_from": "2026-02-01", "date_to": "2026-02-28"}
         tree = self._render(self.manager_env, self.account_a, data)
         lines = self._cells(tree, "o_statement_line")
-        self.assertEqual([line[3] for line in lines], ["-40.00", "12.00", "200.00", "-7.00"])
-        self.assertEqual([line[4] for line in lines], ["70.00", "82.00", "282.00", "275.00"])
-        self.assertEqual(self._cells(tree, "o_statement_opening")[0][-1], "110.00")
-        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
+        # points with the decimals of the company's points rounding (1: none)
+        self.assertEqual([line[3] for line in lines], ["-40", "12", "200", "-7"])
+        self.assertEqual([line[4] for line in lines], ["70", "82", "282", "275"])
+        self.assertEqual(self._cells(tree, "o_statement_opening")[0][-1], "110")
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275")
         self.assertIn("Anna Petrova", tree.text_content())
         # the points expiring soon, with their date
         expiring = self._cells(tree, "o_statement_expiring")
@@ -43,6 +44,21 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
         statement = values["statements"][self.account_a.id]
         self.assertEqual(statement["expiring"], [{"date": self.soon.expiry_date, "points": 25}])
         self.assertEqual((statement["opening"], statement["closing"]), (110, 275))
+
+    def test_statement_points_follow_the_company_rounding(self):
+        data = {"date_from": "2026-02-01", "date_to": "2026-02-28"}
+        self.company_a.loyalty_points_rounding = 0.01
+        tree = self._render(self.manager_env, self.account_a, data)
+        lines = self._cells(tree, "o_statement_line")
+        self.assertEqual([line[3] for line in lines], ["-40.00", "12.00", "200.00", "-7.00"])
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
+        # a finer fraction than the rounding is never hidden
+        self.company_a.loyalty_points_rounding = 1.0
+        self._book_on(self.account_a, "adjust", 0.5, "2026-02-20", note="half a point")
+        tree = self._render(self.manager_env, self.account_a, data)
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.50")
+        lines = self._cells(tree, "o_statement_line")
+        self.assertEqual([line[3] for line in lines], ["-40", "12", "200", "0.50", "-7"])
 
     def _cashier_env(self):
         self.cashier.write(
@@ -149,4 +165,4 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
         # in tests, reports render as HTML: the attachment holds the period
         body = message.attachment_ids.raw.decode()
         tree = html.fromstring(body)
-        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275")

@@ -207,6 +207,40 @@ class TestRollforward(LoyaltyPointsReportCommon):
         drill = line.action_open_entries()
         entries = self.manager_env["loyalty.points.entry"].search(drill["domain"])
         self.assertEqual(sorted(entries.mapped("points")), [-40, -7, 12, 200])
+        # the title in the user's date format, not ISO
+        self.assertEqual(action["name"], "Points Roll-Forward 02/01/2026 - 02/28/2026")
+
+    def test_per_program_the_line_of_no_program_says_what_it_holds(self):
+        wizard = self.manager_env["loyalty.points.rollforward"].create(
+            {
+                "company_ids": [Command.set(self.company_a.ids)],
+                "date_from": FEB[0],
+                "date_to": FEB[1],
+                "by_program": True,
+            }
+        )
+        action = wizard.action_open_report()
+        self.assertTrue(action["context"]["loyalty_points_by_program"])
+        self.assertFalse(action["context"]["loyalty_points_several_companies"])
+        lines = self.manager_env["loyalty.points.rollforward.line"].search(action["domain"])
+        self.assertEqual(
+            sorted(lines.mapped("program_label")), ["5 % back", "Bonuses and adjustments"]
+        )
+        other = lines.filtered(lambda line: not line.program_id)
+        self.assertEqual(
+            other.action_open_entries()["name"], "Entries of First Shop Bonuses and adjustments"
+        )
+        html = (
+            self.manager_env["ir.actions.report"]
+            ._render_qweb_html(
+                "loyalty_points.action_report_rollforward",
+                self.company_a.ids,
+                data={"date_from": "2026-02-01", "date_to": "2026-02-28"},
+            )[0]
+            .decode()
+        )
+        self.assertIn("Bonuses and adjustments", html)
+        self.assertNotIn("No program", html)
 
     def test_a_period_ending_before_it_starts_is_refused(self):
         with self.assertRaises(ValidationError):

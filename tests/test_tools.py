@@ -7,6 +7,8 @@ from ..tools import (
     ProgramSpec,
     line_points,
     plan_consumption,
+    points_decimals,
+    points_display_digits,
     resolve_program,
     round_down,
     round_points,
@@ -51,6 +53,20 @@ class TestPointsArithmetic(BaseCase):
     def test_round_points(self):
         self.assertEqual(round_points(0.1 + 0.2), 0.3)
         self.assertEqual(round_points(-2.675), -2.68)
+
+    def test_points_decimals(self):
+        # the decimals a company's points rounding allows
+        for rounding, decimals in ((1.0, 0), (5.0, 0), (0.5, 1), (0.1, 1), (0.01, 2), (0.25, 2)):
+            self.assertEqual(points_decimals(rounding), decimals, rounding)
+        self.assertEqual(points_decimals(0.0), 2)
+
+    def test_points_display_digits(self):
+        # the company's decimals, unless the value has a finer fraction
+        self.assertEqual(points_display_digits(3324.0, 1.0), 0)
+        self.assertEqual(points_display_digits(3324.0000001, 1.0), 0)
+        self.assertEqual(points_display_digits(12.34, 1.0), 2)
+        self.assertEqual(points_display_digits(-12.5, 0.5), 1)
+        self.assertEqual(points_display_digits(3324.0, 0.01), 2)
 
 
 @tagged("post_install", "-at_install")

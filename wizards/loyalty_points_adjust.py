@@ -66,13 +66,14 @@ class LoyaltyPointsAdjust(models.TransientModel):
             raise UserError(self.env._("Added points cannot expire in the past."))
         account = self.account_id.sudo()
         account._lock_for_update()
+        company = account.company_id
         if points < 0 and account.balance + points < 0:
             raise UserError(
                 self.env._(
                     "%(partner)s has only %(balance)s points: %(points)s cannot be deducted.",
                     partner=account.partner_id.display_name,
-                    balance=account.balance,
-                    points=-points,
+                    balance=company._loyalty_points_format(account.balance),
+                    points=company._loyalty_points_format(-points),
                 )
             )
         Entry = self.env["loyalty.points.entry"]
@@ -84,9 +85,9 @@ class LoyaltyPointsAdjust(models.TransientModel):
             body=Markup("%s<br/>%s")
             % (
                 self.env._(
-                    "%(user)s adjusted the balance by %(points)+g points.",
+                    "%(user)s adjusted the balance by %(points)s points.",
                     user=self.env.user.name,
-                    points=points,
+                    points=("+" if points > 0 else "") + company._loyalty_points_format(points),
                 ),
                 self.env._("Reason: %(reason)s", reason=reason),
             ),

@@ -5,7 +5,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 # Roll-forward columns of the movements, in the order they are shown.
 ROLLFORWARD_COLUMNS = ("issued", "redeemed", "expired", "adjusted", "reversed")
@@ -80,14 +80,20 @@ class LoyaltyPointsRollforward(models.TransientModel):
             "type": "ir.actions.act_window",
             "name": self.env._(
                 "Points Roll-Forward %(date_from)s - %(date_to)s",
-                date_from=fields.Date.to_string(self.date_from),
-                date_to=fields.Date.to_string(self.date_to),
+                date_from=format_date(self.env, self.date_from),
+                date_to=format_date(self.env, self.date_to),
             ),
             "res_model": "loyalty.points.rollforward.line",
             "view_mode": "list,pivot",
             "views": [(False, "list"), (False, "pivot")],
             "domain": [("wizard_id", "=", self.id)],
-            "context": {"create": False, "edit": False, "delete": False},
+            "context": {
+                "create": False,
+                "edit": False,
+                "delete": False,
+                "loyalty_points_by_program": self.by_program,
+                "loyalty_points_several_companies": len(self.company_ids) > 1,
+            },
             "target": "current",
         }
 

@@ -16,6 +16,14 @@ class LoyaltyPointsRollforwardLine(models.TransientModel):
     by_program = fields.Boolean(related="wizard_id.by_program")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     program_id = fields.Many2one("loyalty.points.program", readonly=True)
+    program_label = fields.Char(
+        string="Program",
+        compute="_compute_program_label",
+        store=True,
+        help="The program of the line; the points of no program (bonuses, "
+        "adjustments, expiry and spending not covered by a program's lots) are "
+        "on their own line.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     opening = fields.Float(digits=POINTS_DIGITS, readonly=True)
     issued = fields.Float(digits=POINTS_DIGITS, readonly=True)
@@ -43,6 +51,16 @@ class LoyaltyPointsRollforwardLine(models.TransientModel):
     adjusted_value = fields.Monetary(compute="_compute_values", store=True)
     reversed_value = fields.Monetary(compute="_compute_values", store=True)
     closing_value = fields.Monetary(compute="_compute_values", store=True)
+
+    @api.depends("program_id.name", "by_program")
+    def _compute_program_label(self):
+        for line in self:
+            if line.program_id:
+                line.program_label = line.program_id.name
+            else:
+                line.program_label = (
+                    self.env._("Bonuses and adjustments") if line.by_program else False
+                )
 
     @api.depends(*COLUMNS, "company_id.loyalty_points_value")
     def _compute_values(self):
@@ -94,7 +112,7 @@ class LoyaltyPointsRollforwardLine(models.TransientModel):
                 "name": self.env._(
                     "Entries of %(company)s %(program)s",
                     company=self.company_id.name,
-                    program=self.program_id.name or "",
+                    program=self.program_label or "",
                 ),
                 "domain": domain,
                 "context": {"search_default_group_kind": 1, "create": False},

@@ -4,7 +4,12 @@ import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_u
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import { negate, scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
+import { scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
+import {
+    cardRefused,
+    orderShowsNoPoints,
+    orderShowsPoints,
+} from "@loyalty_points/../tests/tours/utils/loyalty_points_util";
 import { registry } from "@web/core/registry";
 
 // The cards of the test (tests/test_frontend_cards.py).
@@ -12,29 +17,6 @@ const ANNA_CARD = "2900007770013";
 const BORIS_BLOCKED_CARD = "2900007770020";
 const BORIS_CARD = "2900007770037";
 const UNKNOWN_CARD = "2900007770990";
-
-function cardRefused(text) {
-    return [
-        Dialog.is({ title: "Loyalty card" }),
-        { content: `the dialog says "${text}"`, trigger: `.modal-body:contains("${text}")` },
-        Dialog.confirm(),
-    ];
-}
-
-/** The product screen shows the balance and tier of the order's customer. */
-function orderShowsPoints(name, balance, tier) {
-    return {
-        content: `the order shows ${name}'s ${balance} points and tier ${tier}`,
-        trigger: `.product-screen .loyalty-points-order:contains("${name}"):has(.loyalty-points-order-balance:contains("${balance} points")):has(.loyalty-points-order-tier:contains("${tier}"))`,
-    };
-}
-
-function orderShowsNoPoints(reason) {
-    return {
-        content: `the order shows no loyalty figures (${reason})`,
-        trigger: negate(".loyalty-points-order", ".product-screen"),
-    };
-}
 
 registry.category("web_tour.tours").add("LoyaltyPointsCardTour", {
     steps: () =>

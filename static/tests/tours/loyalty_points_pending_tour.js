@@ -3,6 +3,7 @@ import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import { dayIn } from "@loyalty_points/../tests/tours/utils/loyalty_points_util";
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("LoyaltyPointsPendingTour", {
@@ -15,8 +16,8 @@ registry.category("web_tour.tours").add("LoyaltyPointsPendingTour", {
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("Carla Pending"),
             {
-                content: "the order shows Carla's pending points",
-                trigger: `.loyalty-points-order .loyalty-points-order-pending:contains("+ 20 pending")`,
+                content: "the order shows Carla's pending points and from when they are spendable",
+                trigger: `.loyalty-points-order .loyalty-points-order-pending:contains("20 points pending, spendable from ${dayIn(7)}")`,
             },
             ProductScreen.clickPayButton(),
             // 20 points earned last week are pending: nothing to spend yet.
@@ -58,8 +59,8 @@ registry.category("web_tour.tours").add("LoyaltyPointsPendingTour", {
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("Carla Pending"),
             {
-                content: "the next order shows the new pending points",
-                trigger: `.loyalty-points-order .loyalty-points-order-pending:contains("+ 28 pending")`,
+                content: "the next order shows the new pending points, the first spendable in 7 days",
+                trigger: `.loyalty-points-order .loyalty-points-order-pending:contains("28 points pending, spendable from ${dayIn(7)}")`,
             },
         ].flat(),
 });

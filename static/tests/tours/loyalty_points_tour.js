@@ -6,66 +6,14 @@ import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_scre
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
 import { inLeftSide } from "@point_of_sale/../tests/tours/utils/common";
+import {
+    dialogSays,
+    pointsInfoIs,
+    receiptHas,
+    selectCustomerOnPaymentScreen,
+    setOffline,
+} from "@loyalty_points/../tests/tours/utils/loyalty_points_util";
 import { registry } from "@web/core/registry";
-
-function dialogSays(text) {
-    return [
-        { content: `the dialog says "${text}"`, trigger: `.modal-body:contains("${text}")` },
-        Dialog.confirm(),
-    ];
-}
-
-function pointsInfoIs(balance, tier = "") {
-    const steps = [
-        {
-            content: `the customer has ${balance} points`,
-            trigger: `.payment-screen .loyalty-points-info .loyalty-points-balance:contains("${balance} points")`,
-        },
-    ];
-    if (tier) {
-        steps.push({
-            content: `the customer's tier is ${tier}`,
-            trigger: `.payment-screen .loyalty-points-info .loyalty-points-tier:contains("${tier}")`,
-        });
-    }
-    return steps;
-}
-
-function receiptHas(cssClass, value) {
-    return {
-        content: `the receipt shows ${cssClass}: ${value}`,
-        trigger: `.receipt-screen .pos-receipt .${cssClass} span:last-child:contains("${value}")`,
-    };
-}
-
-function selectCustomerOnPaymentScreen(name) {
-    return [
-        {
-            content: "click the customer button",
-            trigger: ".payment-screen button.partner-button",
-            run: "click",
-        },
-        {
-            content: `select ${name}`,
-            trigger: `.modal .partner-list b:contains("${name}")`,
-            run: "click",
-        },
-        {
-            content: `${name} is the customer`,
-            trigger: `.payment-screen button.partner-button:contains("${name}")`,
-        },
-    ];
-}
-
-function setOffline(offline) {
-    return {
-        content: offline ? "the till goes offline" : "the till is back online",
-        trigger: ".payment-screen",
-        run: () => {
-            window.posmodel.data.network.offline = offline;
-        },
-    };
-}
 
 registry.category("web_tour.tours").add("LoyaltyPointsPayTour", {
     checkDelay: 50,

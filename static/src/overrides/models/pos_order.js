@@ -1,6 +1,7 @@
 import { patch } from "@web/core/utils/patch";
 import { formatDate } from "@web/core/l10n/dates";
 import { PosOrder } from "@point_of_sale/app/models/pos_order";
+import { formatLoyaltyPoints } from "@loyalty_points/utils/loyalty_points";
 
 const { DateTime } = luxon;
 
@@ -43,11 +44,20 @@ patch(PosOrder.prototype, {
             return null;
         }
         const availableDate = this.loyalty_points_available_date;
+        const balance = this.loyalty_points_balance || 0;
+        const pending = this.loyalty_points_pending || 0;
+        const format = (points) =>
+            formatLoyaltyPoints(points, this.company?.loyalty_points_rounding);
         return {
             earned,
             redeemed,
-            balance: this.loyalty_points_balance || 0,
-            pending: this.loyalty_points_pending || 0,
+            balance,
+            pending,
+            // as the till shows points: with the decimals of the company's rounding
+            earnedText: format(Math.abs(earned)),
+            redeemedText: format(Math.abs(redeemed)),
+            balanceText: format(balance),
+            pendingText: format(pending),
             availableDate: availableDate ? formatDate(DateTime.fromSQL(availableDate)) : "",
             tier: tier?.name || "",
         };

@@ -5,11 +5,7 @@ import { useEffect, useState } from "@odoo/owl";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
 import { ask } from "@point_of_sale/app/store/make_awaitable_dialog";
-import {
-    floorTo,
-    maxRedeemAmount,
-    proposedRedeemAmount,
-} from "@loyalty_points/utils/loyalty_points";
+import { floorTo, proposedRedeemAmount, redeemLimit } from "@loyalty_points/utils/loyalty_points";
 
 patch(PaymentScreen.prototype, {
     setup() {
@@ -35,8 +31,9 @@ patch(PaymentScreen.prototype, {
     get loyaltyPointsDecimals() {
         return this.pos.currency.decimal_places;
     },
-    formatLoyaltyPoints(points) {
-        return formatFloat(points, { digits: [69, 2], trailingZeros: false });
+    /** The share of an order payable with points, as text ("50", "12.5"). */
+    formatLoyaltyPointsShare(share) {
+        return formatFloat(share, { digits: [69, 2], trailingZeros: false });
     },
     async refreshLoyaltyPointsInfo() {
         const partner = this.currentOrder.get_partner();
@@ -56,13 +53,43 @@ patch(PaymentScreen.prototype, {
             this.loyaltyPointsState.loading = false;
         }
     },
-    /** The most the order may take in points, from the last fresh figures. */
+    /** The most the order may take in points, and why, from the last fresh figures. */
+    loyaltyPointsLimit(info) {
+        return redeemLimit(info, this.currentOrder.get_total_with_tax(), this.loyaltyPointsDecimals);
+    },
     loyaltyPointsMaxAmount(info) {
-        return maxRedeemAmount(
-            info,
-            this.currentOrder.get_total_with_tax(),
-            this.loyaltyPointsDecimals
-        );
+        return this.loyaltyPointsLimit(info).amount;
+    },
+    /** Why a points payment cannot go higher: the share, or the balance's worth. */
+    loyaltyPointsLimitReason(info) {
+        const limit = this.loyaltyPointsLimit(info);
+        return limit.reason === "share"
+            ? _t("at most %(share)s % of the order can be paid with points", {
+                  share: this.formatLoyaltyPointsShare(info.max_redeem_share),
+              })
+            : _t("the %(points)s points are worth %(value)s", {
+                  points: this.pos.formatLoyaltyPoints(Math.max(info.balance, 0)),
+                  value: this.env.utils.formatCurrency(limit.amount),
+              });
+    },
+    /** "At most 40.00 with points: at most 50 % of the order ...", beside the balance. */
+    get loyaltyPointsLimitText() {
+        const info = this.loyaltyPointsInfo;
+        if (!info || info.balance <= 0 || this.currentOrder.get_total_with_tax() <= 0) {
+            return "";
+        }
+        return _t("Up to %(max)s with points: %(reason)s.", {
+            max: this.env.utils.formatCurrency(this.loyaltyPointsMaxAmount(info)),
+            reason: this.loyaltyPointsLimitReason(info),
+        });
+    },
+    get loyaltyPointsPendingText() {
+        const info = this.loyaltyPointsInfo;
+        return info ? this.pos.loyaltyPointsPendingText(info.pending, info.available_date) : "";
+    },
+    get loyaltyPointsExpiringText() {
+        const info = this.loyaltyPointsInfo;
+        return info ? this.pos.loyaltyPointsExpiringText(info.expiring, info.expiry_date) : "";
     },
     showLoyaltyPointsError(body) {
         this.dialog.add(AlertDialog, { title: _t("Loyalty Points"), body });
@@ -123,20 +150,31 @@ patch(PaymentScreen.prototype, {
             decimals: this.loyaltyPointsDecimals,
         });
         if (amount <= 0) {
-            this.showLoyaltyPointsError(
-                due > 0 && info.balance > 0
-                    ? _t(
-                          "%(partner)s cannot pay more of this order with points: at most %(share)s% of an order can be paid with points.",
-                          {
-                              partner: partner.name,
-                              share: formatFloat(info.max_redeem_share, { digits: [69, 0] }),
-                          }
-                      )
-                    : _t("%(partner)s has %(points)s points: nothing can be paid with points.", {
-                          partner: partner.name,
-                          points: this.formatLoyaltyPoints(info.balance),
-                      })
-            );
+            let message;
+            if (due > 0 && info.balance > 0) {
+                message = _t("%(partner)s cannot pay more of this order with points: %(reason)s.", {
+                    partner: partner.name,
+                    reason: this.loyaltyPointsLimitReason(info),
+                });
+            } else if (info.pending > 0 && info.available_date) {
+                message = _t(
+                    "%(partner)s has %(points)s points: nothing can be paid with points. %(pending)s.",
+                    {
+                        partner: partner.name,
+                        points: this.pos.formatLoyaltyPoints(info.balance),
+                        pending: this.pos.loyaltyPointsPendingText(
+                            info.pending,
+                            info.available_date
+                        ),
+                    }
+                );
+            } else {
+                message = _t("%(partner)s has %(points)s points: nothing can be paid with points.", {
+                    partner: partner.name,
+                    points: this.pos.formatLoyaltyPoints(info.balance),
+                });
+            }
+            this.showLoyaltyPointsError(message);
             return false;
         }
         const added = await super.addNewPaymentLine(...arguments);
@@ -165,15 +203,18 @@ patch(PaymentScreen.prototype, {
             const refused = line.amount;
             const capped = Math.max(allowed, 0);
             line.set_amount(capped);
+            // The line shows the capped amount; the next digit typed replaces
+            // it instead of being appended to it.
             this.numberBuffer.set(capped.toString());
+            this.numberBuffer.state.toStartOver = true;
             this.showLoyaltyPointsError(
                 _t(
-                    "%(amount)s cannot be paid with points: %(partner)s may pay at most %(max)s of this order with points (balance: %(points)s points).",
+                    "%(amount)s cannot be paid with points: %(reason)s. %(partner)s may pay %(max)s with points; type another amount to replace it.",
                     {
                         amount: this.env.utils.formatCurrency(refused),
+                        reason: this.loyaltyPointsLimitReason(info),
                         partner: order.get_partner().name,
                         max: this.env.utils.formatCurrency(capped),
-                        points: this.formatLoyaltyPoints(info.balance),
                     }
                 )
             );
