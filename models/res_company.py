@@ -329,7 +329,9 @@ class ResCompany(models.Model):
     def _loyalty_points_apply_tier_pricelists(self, tiers=None, configs=None):
         """Let every point of sale of :meth:`_loyalty_points_pricelist_gaps`
         apply the tier discount cards: pricelists on, the cards (and the
-        default pricelist) among its available pricelists."""
+        default pricelist) among its available pricelists. Only who may
+        configure the tills may (Point of Sale managers), gaps or not."""
+        self.env["pos.config"].check_access("write")
         gaps = self._loyalty_points_pricelist_gaps(tiers, configs)
         for config, pricelists in gaps.items():
             wrong_currency = pricelists.filtered(lambda p, c=config: p.currency_id != c.currency_id)

@@ -70,6 +70,7 @@ MODELS = {
 
 # Abstract models: no records of their own.
 ABSTRACT = {
+    "ir.qweb.field.loyalty_points": "the points' QWeb widget (portal pages, PDF reports)",
     "loyalty.points.cache.mixin": "clears the programs' and tiers' caches",
     "report.loyalty_points.report_customer_statement": "the customer statement (Reports)",
     "report.loyalty_points.report_rollforward": "the roll-forward PDF (Reports)",
@@ -87,6 +88,23 @@ REPORTS = {
 # company A goes through (no AccessError nor UserError), - when it is refused.
 # "Open" methods only return a window action (no data, no change).
 METHODS = {
+    "ir.http": {
+        "session_info":  "-    yes  yes  yes  yes  yes  yes",
+    },
+    "ir.qweb.field.loyalty_points": {
+        "record_to_html":  "-    yes  yes  yes  yes  yes  yes",
+        "value_to_html":   "-    yes  yes  yes  yes  yes  yes",
+    },
+    "loyalty.points.card": {
+        "action_block":    "-    -    -    -    yes  -    -",
+        "action_print":    "-    -    open open open open open",
+        "action_replace":  "-    -    -    -    yes  -    -",
+    },
+    "pos.config": {
+        "action_loyalty_points_apply_tier_pricelists":  "-    -    -    yes  yes  -    -",
+        "action_loyalty_points_convert_odoo_loyalty":   "open open open open open open open",
+        "action_loyalty_points_open_odoo_loyalty":      "-    -    -    open open -    -",
+    },
     "loyalty.points.import": {
         "action_check":              "-    -    -    -    yes  -    yes",
         "action_download_template":  "-    -    -    -    yes  -    yes",
@@ -121,6 +139,7 @@ METHODS = {
         "action_send":   "-    -    -    -    yes  -    -",
     },
     "loyalty.points.tier": {
+        "action_apply_pricelist_in_pos":  "-    -    -    -    yes  -    -",
         "action_open_accounts":  "open open open open open open open",
     },
     "pos.order": {
@@ -128,7 +147,10 @@ METHODS = {
     },
     "res.config.settings": {
         "action_loyalty_points_post_liability":     "-    -    -    -    -    yes  -",
+        "action_loyalty_points_apply_tier_pricelists":  "-    -    yes  yes  yes  yes  yes",
         "action_loyalty_points_check_ledger":       "-    -    -    -    yes  -    yes",
+        "action_loyalty_points_convert_odoo_loyalty":   "-    -    open open open open open",
+        "action_loyalty_points_open_odoo_loyalty":      "-    -    open open open open open",
         "action_loyalty_points_reconcile":          "-    -    -    -    -    yes  -",
         "action_loyalty_points_revenue_pools":      "-    -    -    -    -    yes  -",
         "action_loyalty_points_report_send_now":    "-    -    -    -    yes  -    -",
@@ -156,6 +178,11 @@ OPENERS = {
     "loyalty.points.account.action_adjust",
     "loyalty.points.account.action_open_entries",
     "loyalty.points.import.action_open_openings",
+    "loyalty.points.card.action_print",
+    "pos.config.action_loyalty_points_convert_odoo_loyalty",
+    "pos.config.action_loyalty_points_open_odoo_loyalty",
+    "res.config.settings.action_loyalty_points_convert_odoo_loyalty",
+    "res.config.settings.action_loyalty_points_open_odoo_loyalty",
     "loyalty.points.account.action_print_card",
     "loyalty.points.program.action_open_lots",
     "loyalty.points.tier.action_open_accounts",
@@ -166,6 +193,11 @@ OPENERS = {
 
 # Methods this test does not call (their access is tested where their fixtures are).
 METHODS_TESTED_ELSEWHERE = {
+    "ir.http.session_info": "tests/test_number_formats.py (each company's points rounding "
+    "in the user's own session)",
+    "ir.qweb.field.loyalty_points.record_to_html": "tests/test_number_formats.py (a QWeb "
+    "widget of the portal and the PDF reports, not an RPC entry point)",
+    "ir.qweb.field.loyalty_points.value_to_html": "tests/test_number_formats.py (likewise)",
     "pos.order.action_pos_order_paid": "tests/test_server_authority.py (a paid POS order)",
     "account.move.button_cancel": "tests/test_invoice_security.py (an invoice that earned)",
     "account.move.button_draft": "tests/test_invoice_security.py (a points payment)",
@@ -412,6 +444,38 @@ class TestAccessMatrix(TransactionCase):
             "loyalty.points.account.action_replace_card": lambda env: env["loyalty.points.account"]
             .browse(card_account)
             .action_replace_card(),
+            "loyalty.points.card.action_block": lambda env: self._card(env).action_block(),
+            "loyalty.points.card.action_replace": lambda env: self._card(env).action_replace(),
+            "loyalty.points.card.action_print": lambda env: self._card(env).action_print(),
+            "loyalty.points.tier.action_apply_pricelist_in_pos": lambda env: env[
+                "loyalty.points.tier"
+            ]
+            .browse(self.tier.id)
+            .action_apply_pricelist_in_pos(),
+            "pos.config.action_loyalty_points_apply_tier_pricelists": lambda env: env["pos.config"]
+            .browse(self.config.id)
+            .action_loyalty_points_apply_tier_pricelists(),
+            "pos.config.action_loyalty_points_convert_odoo_loyalty": lambda env: env["pos.config"]
+            .browse(self.config.id)
+            .action_loyalty_points_convert_odoo_loyalty(),
+            "pos.config.action_loyalty_points_open_odoo_loyalty": lambda env: env["pos.config"]
+            .browse(self.config.id)
+            .action_loyalty_points_open_odoo_loyalty(),
+            "res.config.settings.action_loyalty_points_apply_tier_pricelists": lambda env: env[
+                "res.config.settings"
+            ]
+            .create({})
+            .action_loyalty_points_apply_tier_pricelists(),
+            "res.config.settings.action_loyalty_points_convert_odoo_loyalty": lambda env: env[
+                "res.config.settings"
+            ]
+            .create({})
+            .action_loyalty_points_convert_odoo_loyalty(),
+            "res.config.settings.action_loyalty_points_open_odoo_loyalty": lambda env: env[
+                "res.config.settings"
+            ]
+            .create({})
+            .action_loyalty_points_open_odoo_loyalty(),
             "loyalty.points.import.action_check": lambda env: self._import(env).action_check(),
             "loyalty.points.import.action_import": lambda env: self._import(env).action_import(),
             "loyalty.points.import.action_download_template": lambda env: self._import(
@@ -501,6 +565,12 @@ class TestAccessMatrix(TransactionCase):
             .loyalty_points_pos_info(self.config.id),
         }
 
+    def _card(self, env):
+        """The active card of company A's sample account, as ``env``'s user."""
+        return env["loyalty.points.card"].browse(
+            self.account.card_ids.filtered(lambda card: card.state == "active")[:1].id
+        )
+
     def _import(self, env):
         """An import of one new customer, made by ``env``'s user."""
         data = f"name,email,points\nMatrix {env.uid},matrix{env.uid}@example.com,10\n"
@@ -578,23 +648,28 @@ class TestAccessMatrix(TransactionCase):
         addon_models = self._addon_models()
         concrete = {name for name, model in addon_models.items() if not model._abstract}
         abstract = set(addon_models) - concrete
-        for name in sorted(concrete - set(EXPECTED_MODELS)):
-            self.fail(
+        missing = [
+            *(
                 f"add {name} to the access matrix (MODELS in tests/test_access_matrix.py "
                 f"and docs/server_authority.md)"
-            )
-        for name in sorted(abstract - set(ABSTRACT)):
-            self.fail(f"add the abstract model {name} to ABSTRACT in tests/test_access_matrix.py")
-        for xmlid in sorted(set(self._addon_reports()) - set(EXPECTED_REPORTS)):
-            self.fail(
+                for name in sorted(concrete - set(EXPECTED_MODELS))
+            ),
+            *(
+                f"add the abstract model {name} to ABSTRACT in tests/test_access_matrix.py"
+                for name in sorted(abstract - set(ABSTRACT))
+            ),
+            *(
                 f"add the report {xmlid} to the access matrix (REPORTS in "
                 f"tests/test_access_matrix.py and docs/server_authority.md)"
-            )
-        for method in sorted(self._addon_methods() - set(EXPECTED_METHODS)):
-            self.fail(
+                for xmlid in sorted(set(self._addon_reports()) - set(EXPECTED_REPORTS))
+            ),
+            *(
                 f"add the public method {method} to the access matrix (METHODS in "
                 f"tests/test_access_matrix.py and docs/server_authority.md)"
-            )
+                for method in sorted(self._addon_methods() - set(EXPECTED_METHODS))
+            ),
+        ]
+        self.assertFalse(missing, "\n".join(missing))
         gone = (set(EXPECTED_MODELS) - concrete) | (set(ABSTRACT) - abstract)
         gone |= set(EXPECTED_REPORTS) - set(self._addon_reports())
         gone |= set(EXPECTED_METHODS) - self._addon_methods()
