@@ -25,7 +25,6 @@ from odoo import fields
 
 # fed to ``odoo shell`` on stdin: scripts/bench says where its siblings are
 sys.path.insert(0, os.environ.get("BENCH_SCRIPTS") or os.path.dirname(os.path.abspath(__file__)))
-from ledger_check import ledger_problems
 
 from odoo.addons.loyalty_points.tools.ean import ean13_from_sequence
 
@@ -241,9 +240,10 @@ def main(env):
     )
     out("  tiers:       " + ", ".join(f"{name} {count:,}" for name, count in env.cr.fetchall()))
     started = time.perf_counter()
-    problems = ledger_problems(env.cr)
+    problems = env["loyalty.points.entry"]._ledger_problems()
     if problems or lots != ROWS:
-        out("  invariant:   BROKEN: " + "; ".join(problems or [f"{lots} lots"]))
+        broken = [f"{p['check']} on account {p['account_id']}" for p in problems]
+        out("  invariant:   BROKEN: " + "; ".join(broken or [f"{lots} lots"]))
         sys.exit(1)
     out(f"  invariant:   OK ({time.perf_counter() - started:.1f} s)")
 
