@@ -54,8 +54,8 @@ class LoyaltyPointsAccount(models.Model):
                 "before). Later earnings pay the shortfall back first.",
                 order=pos_order.name,
                 partner=self.partner_id.display_name,
-                balance=self.balance,
-                before=balance_before,
+                balance=self.company_id._loyalty_points_format(self.balance),
+                before=self.company_id._loyalty_points_format(balance_before),
             ),
         )
 
@@ -134,9 +134,9 @@ class LoyaltyPointsAccount(models.Model):
                     "once, or the till skipped the balance check. Later earnings pay the "
                     "shortfall back first.",
                     order=pos_order.name,
-                    points=points,
+                    points=company._loyalty_points_format(points),
                     partner=account.partner_id.display_name,
-                    balance=balance_before,
+                    balance=company._loyalty_points_format(balance_before),
                 ),
             )
         elif value.compare_amounts(paid, total * share / 100.0) > 0:

@@ -223,10 +223,11 @@ class LoyaltyPointsEntry(models.Model):
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for entry in self:
+            points = entry.company_id._loyalty_points_format(entry.points)
             entry.display_name = self.env._(
-                "%(kind)s %(points)+g (%(partner)s)",
+                "%(kind)s %(points)s (%(partner)s)",
                 kind=kinds.get(entry.kind, ""),
-                points=entry.points,
+                points=f"+{points}" if entry.points > 0 else points,
                 partner=entry.partner_id.display_name or "",
             )
 

@@ -137,10 +137,10 @@ class PosOrder(models.Model):
                     "Either two tills spent the same points at once, or the till skipped "
                     "the balance check. Later earnings pay the shortfall back first.",
                     order=self.name,
-                    points=rewards,
-                    paid=paid,
+                    points=company._loyalty_points_format(rewards),
+                    paid=company._loyalty_points_format(paid),
                     partner=account.partner_id.display_name,
-                    balance=balance_before,
+                    balance=company._loyalty_points_format(balance_before),
                 ),
             )
 

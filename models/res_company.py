@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import formatLang
+from odoo.tools import format_amount, formatLang
 
 from ..tools import POINTS_DIGITS, points_display_digits
 
@@ -190,6 +190,15 @@ class ResCompany(models.Model):
         company = self[:1] or self.env.company
         digits = points_display_digits(points, company.loyalty_points_rounding)
         return formatLang(self.env, points or 0.0, digits=digits)
+
+    def _loyalty_points_value_format(self, value):
+        """A point's value as text, with the company's currency: its decimals,
+        more when the value has a finer fraction (a point is worth 0.005)."""
+        self.ensure_one()
+        currency = self.currency_id
+        if currency.is_zero(value - currency.round(value)):
+            return format_amount(self.env, value, currency)
+        return f"{formatLang(self.env, value, digits=4)} {currency.symbol}"
 
     def _loyalty_points_odoo_programs(self, configs=None):
         """Odoo's own loyalty programs (``pos_loyalty``: points on a customer's

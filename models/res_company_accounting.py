@@ -611,9 +611,9 @@ class ResCompany(models.Model):
             return self.env["account.move"]
         label = self.env._(
             "Points revaluation: %(points)s points from %(old)s to %(new)s a point",
-            points=points,
-            old=old_value,
-            new=self.loyalty_points_value,
+            points=self._loyalty_points_format(points),
+            old=self._loyalty_points_value_format(old_value),
+            new=self._loyalty_points_value_format(self.loyalty_points_value),
         )
         Entry = self.env["loyalty.points.entry"]
         lines = Entry._loyalty_points_move_lines(self, {"issue": amount}, label)
