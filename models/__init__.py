@@ -5,6 +5,8 @@ from . import loyalty_points_account_notify
 from . import loyalty_points_account_card
 from . import loyalty_points_account_bonus
 from . import loyalty_points_entry
+from . import loyalty_points_entry_booking
+from . import loyalty_points_entry_invariant
 from . import loyalty_points_entry_jobs
 from . import loyalty_points_entry_accounting
 from . import loyalty_points_revenue_pool
