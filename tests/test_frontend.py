@@ -213,21 +213,23 @@ class TestPosFrontend(TestPointOfSaleHttpCommon, LoyaltyPointsCase):
         company = self._get_main_company()
         company.loyalty_points_warning_days = 7
         Account = self.env["loyalty.points.account"]
-        Entry = self.env["loyalty.points.entry"].sudo()
+        Entry = self.env["loyalty.points.entry"]
         leo, sofia = self.env["res.partner"].create(
             [{"name": "Leo Pending"}, {"name": "Sofia Soon"}]
         )
         leo_account = Account._get_or_create(leo, company)
-        Entry.create(
-            {
-                "account_id": leo_account.id,
-                "kind": "earn",
-                "points": 21.0,
-                "available_date": date.today() + timedelta(days=12),
-            }
+        Entry._post(
+            [
+                {
+                    "account_id": leo_account.id,
+                    "kind": "earn",
+                    "points": 21.0,
+                    "available_date": date.today() + timedelta(days=12),
+                }
+            ]
         )
         sofia_account = Account._get_or_create(sofia, company)
-        soon, later = Entry.create(
+        soon, later = Entry._post(
             [
                 {
                     "account_id": sofia_account.id,

@@ -113,7 +113,7 @@ class TestCustomerStatement(LoyaltyPointsReportCommon):
                 "report.loyalty_points.report_customer_statement"
             ]._get_report_values(self.account_a.ids, data)
         tree = self._render(self.manager_env, self.account_a, data)
-        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275.00")
+        self.assertEqual(self._cells(tree, "o_statement_closing")[0][-1], "275")
 
     def test_a_cashier_cannot_mail_the_statement_anywhere(self):
         """A cashier with Contact Creation (a new user's default) makes a mail
