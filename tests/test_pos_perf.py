@@ -105,8 +105,10 @@ class TestPosQueries(LoyaltyPointsPosCommon):
         big = self._history(self.boris, 1000)
         self.assertEqual((small.tier_id.name, big.tier_id.name), ("Silver", "Silver"))
         for partner in (self.anna, self.boris):
-            without = self._queries(partner, book=False)
-            with_booking = self._queries(partner)
+            # the fewest of two runs each: a run may pay a registry cache miss
+            # of its own, which is no cost of the booking
+            without = min(self._queries(partner, book=False) for _i in range(2))
+            with_booking = min(self._queries(partner) for _i in range(2))
             _logger.info(
                 "sync of one order: %s queries, %s without the booking (%s entries in the journal)",
                 with_booking,
