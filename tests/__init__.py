@@ -53,3 +53,4 @@ from . import test_import
 from . import test_js
 from . import test_number_formats
 from . import test_coexistence
+from . import test_i18n
