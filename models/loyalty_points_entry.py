@@ -224,10 +224,11 @@ class LoyaltyPointsEntry(models.Model):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for entry in self:
             points = entry.company_id._loyalty_points_format(entry.points)
+            signed = f"+{points}" if entry.points > 0 else points
             entry.display_name = self.env._(
                 "%(kind)s %(points)s (%(partner)s)",
                 kind=kinds.get(entry.kind, ""),
-                points=f"+{points}" if entry.points > 0 else points,
+                points=signed,
                 partner=entry.partner_id.display_name or "",
             )
 
