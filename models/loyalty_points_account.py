@@ -82,7 +82,7 @@ class LoyaltyPointsAccount(models.Model):
         help="Paid POS orders net of refunds within the company's tier window.",
     )
     visit_count = fields.Integer(
-        string="Visits",
+        string="Visits Counted for Tiers",
         readonly=True,
         help="Paid POS orders within the company's tier window (refunds, and orders "
         "refunded in full, are not visits); counted when some tier asks for visits.",
@@ -90,7 +90,8 @@ class LoyaltyPointsAccount(models.Model):
     window_visit_count = fields.Integer(
         string="Visits",
         compute="_compute_window_visit_count",
-        help="Paid POS orders within the company's tier window (refunds are not visits).",
+        help="Paid POS orders within the company's tier window (refunds, and orders "
+        "refunded in full, are not visits).",
     )
     tier_checked_date = fields.Date(readonly=True, copy=False)
     previous_pricelist_id = fields.Many2one(

@@ -57,6 +57,7 @@ class LoyaltyPointsRevenuePool(models.Model):
         "the entry that booked the points outstanding).",
     )
     entry_id_max = fields.Integer(
+        string="Last Entry of the Opening",
         readonly=True,
         help="Opening pools: the last entry of the points journal when the method "
         "started; the lots up to it are the pool's, the movements after it count.",

@@ -487,7 +487,7 @@ class ResCompany(models.Model):
         label = self.env._(
             "%(label)s: %(points)s points at %(percent)s %% expected redemption",
             label=label,
-            points=float(lots),
+            points=self._loyalty_points_format(float(lots)),
             percent=rate,
         )
         lines = Entry._loyalty_points_move_lines(self, {role: amount}, label)

@@ -560,7 +560,8 @@ class LoyaltyPointsImport(models.TransientModel):
         if count > RAISED_PROBLEMS:
             lines.append(
                 self.env._(
-                    "… and %(count)s more: Check lists them all.", count=count - RAISED_PROBLEMS
+                    "… and %(count)s more: the Check button lists them all.",
+                    count=count - RAISED_PROBLEMS,
                 )
             )
         return "\n".join(

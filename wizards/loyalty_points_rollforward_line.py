@@ -15,7 +15,7 @@ class LoyaltyPointsRollforwardLine(models.TransientModel):
     date_to = fields.Date(related="wizard_id.date_to")
     by_program = fields.Boolean(related="wizard_id.by_program")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
-    program_id = fields.Many2one("loyalty.points.program", readonly=True)
+    program_id = fields.Many2one("loyalty.points.program", string="Loyalty Program", readonly=True)
     program_label = fields.Char(
         string="Program",
         compute="_compute_program_label",
