@@ -444,8 +444,15 @@ class ResCompany(models.Model):
         )
         amount = self.currency_id.round(points[0] * self.loyalty_points_value)
         lines = Entry._loyalty_points_move_lines(self, {"issue": amount}, label)
+        return self._loyalty_points_move_unposted(lines, label, "opening")
+
+    def _loyalty_points_move_unposted(self, lines, label, posting):
+        """Post today's move of ``lines`` and record it on every entry of the
+        company not yet in the books (an opening or a re-measurement covers
+        them all), bypassing write() as ``_set_move`` does."""
+        Entry = self.env["loyalty.points.entry"]
         move = Entry._loyalty_points_create_move(
-            self, fields.Date.context_today(self), lines, label, "opening"
+            self, fields.Date.context_today(self), lines, label, posting
         )
         self.env.execute_query(
             SQL(
@@ -491,18 +498,7 @@ class ResCompany(models.Model):
             percent=rate,
         )
         lines = Entry._loyalty_points_move_lines(self, {role: amount}, label)
-        move = Entry._loyalty_points_create_move(
-            self, fields.Date.context_today(self), lines, label, posting
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE loyalty_points_entry SET move_id = %(move)s"
-                " WHERE company_id = %(company)s AND move_id IS NULL",
-                move=move.id,
-                company=self.id,
-            )
-        )
-        Entry.invalidate_model(["move_id"])
+        move = self._loyalty_points_move_unposted(lines, label, posting)
         self.env["loyalty.points.revenue.pool"].sudo().create(
             {
                 "company_id": self.id,
@@ -566,19 +562,7 @@ class ResCompany(models.Model):
             value=self.loyalty_points_value,
         )
         lines = Entry._loyalty_points_move_lines(self, {"revenue_adjustment": amount}, label)
-        move = Entry._loyalty_points_create_move(
-            self, fields.Date.context_today(self), lines, label, "remeasurement"
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE loyalty_points_entry SET move_id = %(move)s"
-                " WHERE company_id = %(company)s AND move_id IS NULL",
-                move=move.id,
-                company=self.id,
-            )
-        )
-        Entry.invalidate_model(["move_id"])
-        return move
+        return self._loyalty_points_move_unposted(lines, label, "remeasurement")
 
     # ------------------------------------------------------------------
     # revaluation

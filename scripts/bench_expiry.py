@@ -16,32 +16,15 @@ from collections import Counter
 
 from odoo import fields
 
+# the helpers shared by the benchmarks, beside this file (scripts/bench gives
+# their folder; the addon's smoke test loads this file by its path)
+sys.path.insert(0, os.environ.get("BENCH_SCRIPTS") or os.path.dirname(os.path.abspath(__file__)))
+from bench_common import out, proc_status_kb, reset_peak_rss
+
 LOTS = int(os.environ.get("BENCH_LOTS", "1000000"))
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "100000"))
 BATCH = int(os.environ.get("BENCH_BATCH", "10000"))
 TAG = "Bench expiry"
-
-
-def out(line=""):
-    print(line, flush=True)
-
-
-def proc_status_kb(key):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def reset_peak_rss():
-    """Reset VmHWM (Linux >= 4.0), so the peak measured is the job's."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def setup(env):

@@ -25,6 +25,11 @@ from odoo import fields
 
 from odoo.addons.loyalty_points.tools.ean import ean_check_digit
 
+# the helpers shared by the benchmarks, beside this file (scripts/bench gives
+# their folder; the addon's smoke test loads this file by its path)
+sys.path.insert(0, os.environ.get("BENCH_SCRIPTS") or os.path.dirname(os.path.abspath(__file__)))
+from bench_common import out, proc_status_kb, reset_peak_rss
+
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 
 
@@ -43,28 +48,6 @@ COMMIT = True
 def commit(env):
     if COMMIT:
         env.cr.commit()
-
-
-def out(line=""):
-    print(line, flush=True)
-
-
-def proc_status_kb(key):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def reset_peak_rss():
-    """Reset VmHWM (Linux >= 4.0), so the peak measured is the run's."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def setup(env):
