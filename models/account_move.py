@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
 from ..tools import (
@@ -152,14 +153,16 @@ class AccountMove(models.Model):
             earned, paid = sudo_move._loyalty_points_figures() if account else (0.0, 0.0)
             move.loyalty_points_earned = earned
             move.loyalty_points_paid = paid
-            move.loyalty_points_balance = account.balance if account else 0.0
-            move.loyalty_points_tier_id = account.tier_id if account else False
-            move.loyalty_points_summary = bool(
+            # the customer's balance and tier only where the block shows them
+            summary = bool(
                 account
                 and sudo_move in documents
                 and sudo_move.state == "posted"
                 and sudo_move.company_id.loyalty_points_invoice_summary
             )
+            move.loyalty_points_summary = summary
+            move.loyalty_points_balance = account.balance if summary else 0.0
+            move.loyalty_points_tier_id = account.tier_id if summary else False
 
     def _loyalty_points_figures(self):
         """(points earned, points paid with) of this document, from the journal
@@ -188,9 +191,50 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def _post(self, soft=True):
+        self._loyalty_points_check_booked_amounts()
         posted = super()._post(soft)
         posted._loyalty_points_on_post()
         return posted
+
+    def _loyalty_points_check_booked_amounts(self):
+        """A document is booked once: reset to draft and posted again, it keeps
+        what its points were booked on. The lines of an invoice that earned
+        sell for no less, a credit note that took points back credits no
+        more (the difference would never be booked); a change goes through a
+        credit note or a new invoice. A document whose points were all taken
+        back (cancelled, fully credited) is free."""
+        for move in self.sudo().filtered(
+            lambda m: m.loyalty_points_booked
+            and m.loyalty_points_account_id
+            and not m.loyalty_points_refunded
+        ):
+            currency = move.company_id.currency_id
+            if move.move_type in SALE_TYPES:
+                changed = any(
+                    currency.compare_amounts(
+                        line._loyalty_points_amount_company(), line.loyalty_points_amount
+                    )
+                    < 0
+                    for line in move.invoice_line_ids
+                    if line.loyalty_points_amount > 0
+                )
+            else:
+                changed = (
+                    currency.compare_amounts(
+                        abs(move.amount_total_signed), abs(move.loyalty_points_amount)
+                    )
+                    > 0
+                )
+            if changed:
+                raise UserError(
+                    self.env._(
+                        "%(document)s has booked its loyalty points: it cannot be posted "
+                        "again for less (an invoice) or for more (a credit note) than they "
+                        "were booked on. Post it as it was, and issue a credit note or a new "
+                        "invoice for the difference.",
+                        document=move.display_name,
+                    )
+                )
 
     def button_draft(self):
         # points payments whose journal entry leaves the books give their points back

@@ -1,7 +1,9 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import POINTS_DIGITS, check_protected_fields
+from .account_move import SALE_TYPES
 
 
 class AccountMoveLine(models.Model):
@@ -58,6 +60,26 @@ class AccountMoveLine(models.Model):
     def write(self, vals):
         check_protected_fields(self, [vals])
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_loyalty_points_earned(self):
+        """A line that earned points stays on its invoice (reset to draft): its
+        points are booked once, a credit note takes them back."""
+        for line in self.sudo():
+            move = line.move_id
+            if (
+                move.move_type in SALE_TYPES
+                and line.loyalty_points_amount > 0
+                and move.loyalty_points_booked
+                and not move.loyalty_points_refunded
+            ):
+                raise UserError(
+                    self.env._(
+                        "A line of %(document)s earned loyalty points: it cannot be "
+                        "deleted. Issue a credit note for it instead.",
+                        document=move.display_name,
+                    )
+                )
 
     def _loyalty_points_amount_company(self):
         """What this product line sells for, untaxed, in the company currency at

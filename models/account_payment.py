@@ -286,6 +286,16 @@ class AccountPayment(models.Model):
                 max=formatLang(self.env, limits["share_value"], currency_obj=currency),
                 amount=formatLang(self.env, amount, currency_obj=currency),
             )
+        elif currency.compare_amounts(amount, abs(invoice.amount_residual_signed)) > 0:
+            refusal = self.env._(
+                "%(left)s is left to pay on invoice %(invoice)s: a points payment of "
+                "%(amount)s is refused.",
+                left=formatLang(
+                    self.env, abs(invoice.amount_residual_signed), currency_obj=currency
+                ),
+                invoice=invoice.name,
+                amount=formatLang(self.env, amount, currency_obj=currency),
+            )
         if refusal:
             raise UserError(refusal)
         return self.env["loyalty.points.entry"]._prepare_redeem_vals(
@@ -300,7 +310,21 @@ class AccountPayment(models.Model):
         what the points payments of the invoice it credits spent (less what was
         given back already), to the accounts they came from."""
         company = self.company_id
-        points = round_points(self._loyalty_points_company_amount() / company.loyalty_points_value)
+        currency = company.currency_id
+        amount = self._loyalty_points_company_amount()
+        if currency.compare_amounts(amount, abs(credit_note.amount_residual_signed)) > 0:
+            raise UserError(
+                self.env._(
+                    "%(left)s is left to refund on credit note %(note)s: a points refund "
+                    "of %(amount)s is refused.",
+                    left=formatLang(
+                        self.env, abs(credit_note.amount_residual_signed), currency_obj=currency
+                    ),
+                    note=credit_note.name,
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                )
+            )
+        points = round_points(amount / company.loyalty_points_value)
         redeems = credit_note._loyalty_points_refundable_redeems()
         refundable = round_points(sum(redeems._reversible_points().values()))
         if points <= 0 or points > refundable:

@@ -196,6 +196,20 @@ class TestInvoicePointsPayment(LoyaltyPointsInvoiceCommon):
         check = self.company._loyalty_points_reconcile()[self.company]
         self.assertEqual((check["balance"], check["difference"]), (500, 0))
 
+    def test_a_points_refund_is_no_more_than_its_credit_note(self):
+        """A small credit note never gives back all the points paid."""
+        self._opening(self.anna, 500)
+        invoice = self._invoice(self.anna, [(self.shampoo, 10, 100.0)])
+        self._pay(invoice, amount=100, journal=self.points_journal)
+        self._pay(invoice, amount=900)
+        note = self._credit_note(invoice, [(self.shampoo, 0.5, 100.0)])  # credits 50
+        balance = self._balance(self.anna)
+        with self.assertRaisesRegex(UserError, "left to refund"):
+            self._pay(note, amount=100, journal=self.points_journal)
+        self._pay(note, amount=50, journal=self.points_journal)
+        self.assertEqual(self._balance(self.anna), balance + 50)
+        self.assertLedgerConsistent(self._invoice_account(self.anna))
+
     def test_a_credit_note_refunds_the_points_paid(self):
         self._opening(self.anna, 500)
         invoice = self._invoice(self.anna, [(self.shampoo, 10, 100.0)])

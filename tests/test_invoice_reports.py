@@ -64,6 +64,10 @@ class TestInvoiceReports(LoyaltyPointsInvoiceCommon):
         self.company.loyalty_points_invoice_summary = False
         invoice.invalidate_recordset()
         self.assertFalse(invoice.loyalty_points_summary)
+        # hidden, the customer's balance and tier are not read at all
+        self.assertRecordValues(
+            invoice, [{"loyalty_points_balance": 0, "loyalty_points_tier_id": False}]
+        )
         self.assertFalse(self._invoice_html(invoice).find_class("o_loyalty_points_invoice_summary"))
 
     def test_a_customer_without_loyalty_account_gets_no_block(self):

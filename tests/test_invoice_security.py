@@ -173,6 +173,62 @@ class TestInvoiceServerAuthority(LoyaltyPointsInvoiceCommon):
         self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(self._balance(self.anna), 600)
 
+    def test_an_invoice_that_earned_is_never_posted_again_for_less(self):
+        """Lowered after it earned, then paid again, the invoice would keep
+        points for a sale it no longer bills: refused, as deleting the line."""
+        self._pay(self.invoice, user=self.billing)
+        self.assertEqual(self._balance(self.anna), 600)
+        as_billing = self.invoice.with_user(self.billing)
+        as_billing.button_draft()
+        line = self.invoice.invoice_line_ids
+        as_billing.write({"invoice_line_ids": [Command.update(line.id, {"price_unit": 1})]})
+        with self.assertRaisesRegex(UserError, "cannot be posted again for less"):
+            as_billing.action_post()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            as_billing.write({"invoice_line_ids": [Command.delete(line.id)]})
+        # as it was: posted again
+        as_billing.write({"invoice_line_ids": [Command.update(line.id, {"price_unit": 100})]})
+        as_billing.action_post()
+        self.assertEqual(self.invoice.state, "posted")
+        self.assertEqual(self._balance(self.anna), 600)
+        self.assertLedgerConsistent(self._invoice_account(self.anna))
+
+    def test_a_credit_note_that_took_points_back_never_credits_more(self):
+        self._pay(self.invoice, user=self.billing)
+        note = self._credit_note(self.invoice, [(self.shampoo, 1, 100.0)])
+        self.assertEqual(self._balance(self.anna), 590)
+        as_billing = note.with_user(self.billing)
+        as_billing.button_draft()
+        line = note.invoice_line_ids
+        as_billing.write({"invoice_line_ids": [Command.update(line.id, {"quantity": 10})]})
+        with self.assertRaisesRegex(UserError, "cannot be posted again"):
+            as_billing.action_post()
+        self.assertEqual(self._balance(self.anna), 590)
+
+    def test_points_pay_no_more_than_is_left_to_pay(self):
+        """A points payment on an invoice the bank paid already would leave a
+        credit paid with points, spendable on anything: refused."""
+        self._pay(self.invoice, user=self.billing)
+        self.assertEqual(self._balance(self.anna), 600)
+        payment = (
+            self.env["account.payment"]
+            .with_user(self.billing)
+            .create(
+                {
+                    "partner_id": self.anna.id,
+                    "partner_type": "customer",
+                    "payment_type": "inbound",
+                    "amount": 10,
+                    "journal_id": self.points_journal.id,
+                    "invoice_ids": [Command.set(self.invoice.ids)],
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "left to pay"):
+            payment.action_post()
+        self.assertEqual(self._balance(self.anna), 600)
+        self.assertLedgerConsistent(self._invoice_account(self.anna))
+
     def test_a_points_payment_pays_its_own_customers_invoice_only(self):
         Payment = self.env["account.payment"].with_user(self.billing)
         forged = Payment.create(
