@@ -1,5 +1,3 @@
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
@@ -15,8 +13,6 @@ from ..tools import (
     smallest_payment,
 )
 from .loyalty_points_entry_accounting import POSTINGS
-
-_logger = logging.getLogger(__name__)
 
 # Customer documents that sell (and so earn once paid), and those that credit them.
 SALE_TYPES = ("out_invoice", "out_receipt")
@@ -42,14 +38,7 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
     # Fields only the ledger writes (tools.guard.check_protected_fields).
-    _loyalty_points_protected_fields = (
-        "loyalty_points_entry_ids",
-        "loyalty_points_booked",
-        "loyalty_points_account_id",
-        "loyalty_points_date",
-        "loyalty_points_amount",
-        "loyalty_points_refunded",
-    )
+    _loyalty_points_protected_fields = ("loyalty_points_entry_ids", *FIGURES)
 
     loyalty_points_posting = fields.Selection(
         POSTINGS,

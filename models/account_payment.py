@@ -9,8 +9,8 @@ from ..tools import (
     points_paid,
     round_points,
 )
+from .account_move import SALE_TYPES
 
-SALE_TYPES = ("out_invoice", "out_receipt")
 # What a user may not change on a payment whose points are booked.
 LOCKED_FIELDS = ("amount", "currency_id", "partner_id", "journal_id", "payment_type", "date")
 
