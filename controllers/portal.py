@@ -152,7 +152,7 @@ class LoyaltyPointsPortal(CustomerPortal):
         """{account id: {"soon": [(expiry date, points)], "later": points}}:
         the open lots of each account that expire within the company's warning
         window, summed per day (the first ones), and the points of the lots
-        that expire after it."""
+        that expire after them."""
         if not accounts:
             return {}
         today = fields.Date.context_today(accounts)
@@ -177,6 +177,8 @@ class LoyaltyPointsPortal(CustomerPortal):
                 account_lots["later"] += points
             elif len(account_lots["soon"]) < EXPIRING_LOTS_SHOWN:
                 account_lots["soon"].append((day, points))
+            else:  # within the window, after the days shown
+                account_lots["later"] += points
         return lots
 
     def _loyalty_points_barcode_url(self, number):

@@ -112,6 +112,22 @@ class TestPortal(HttpCase, LoyaltyPointsCase):
             expiring, r"(?s)o_loyalty_points_expiring_later.*?>12<.*?more points expire later"
         )
 
+    def test_expiring_lots_beyond_those_shown_count_as_later(self):
+        """Only the first days are listed: the points of the days after them
+        still show, as points that expire later."""
+        self.company.loyalty_points_warning_days = 0
+        for days in range(10, 16):  # six more days within the window
+            self._book(self.account, "earn", 1, days)
+        self.authenticate("lp_portal", "lp_portal")
+        page = self._page()
+        expiring = page[page.index("o_loyalty_points_expiring") : page.index("Points journal")]
+        # listed: 5, 10, 11, 12, 13 days; later: 14 and 15 days (1 each) and 40 days (45)
+        self.assertIn((self.today + timedelta(days=13)).strftime("%m/%d/%Y"), expiring)
+        self.assertNotIn((self.today + timedelta(days=14)).strftime("%m/%d/%Y"), expiring)
+        self.assertRegex(
+            expiring, r"(?s)o_loyalty_points_expiring_later.*?>47<.*?more points expire later"
+        )
+
     def test_ean13_card_barcode_and_highest_tier(self):
         self.account.action_block_card()
         self.account.action_issue_card("4006381333931")
