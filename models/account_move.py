@@ -38,7 +38,7 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
     # Fields only the ledger writes (tools.guard.check_protected_fields).
-    _loyalty_points_protected_fields = ("loyalty_points_entry_ids", *FIGURES)
+    _loyalty_points_protected_fields = ("loyalty_points_entry_ids", "loyalty_points_base", *FIGURES)
 
     loyalty_points_posting = fields.Selection(
         POSTINGS,
@@ -86,6 +86,15 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="Credit notes (or its cancellation) took back all of this invoice: it is no visit.",
+    )
+    loyalty_points_base = fields.Float(
+        string="Loyalty Earning Base",
+        readonly=True,
+        copy=False,
+        help="What the customer paid for the invoice by other means than points, untaxed, "
+        "in the company currency, as its booking valued it: what its points were earned "
+        "on, and the price the deferred revenue method shares between the goods and the "
+        "points.",
     )
     loyalty_points_earned = fields.Float(
         string="Points Earned",
@@ -393,7 +402,7 @@ class AccountMove(models.Model):
         credited = sum(abs(note.amount_total_signed) for note in credit_notes)
         sale_amount = company.currency_id.round(max(total - credited, 0.0))
         available = company._loyalty_points_available_date(today)
-        earn_vals, line_values = self._loyalty_points_earn_vals(
+        earn_vals, line_values, base = self._loyalty_points_earn_vals(
             account, company, today, lines, early, total, facts["paid_points"]
         )
         vals_list = [
@@ -407,7 +416,7 @@ class AccountMove(models.Model):
         for note in credit_notes:
             amount = -company.currency_id.round(abs(note.amount_total_signed))
             figures[note] = (account, today, amount, False)
-        self._loyalty_points_set_figures(figures, line_values)
+        self._loyalty_points_set_figures(figures, line_values, bases={self: base})
         earned = sum(entries.filtered(lambda e: e.kind == "earn").mapped("points"))
         if earned > 0:
             account._notify_points_earned(self, earned)
@@ -496,7 +505,7 @@ class AccountMove(models.Model):
         less what credit notes credited, less the share of the invoice paid
         with points) spread over the sold lines in proportion to their amount.
 
-        :return: (entries' values, {line: its loyalty figures})
+        :return: (entries' values, {line: its loyalty figures}, the earning base)
         """
         paid = paid_points * company.loyalty_points_value
         points_share = min(max(paid / total, 0.0), 1.0) if total > 0 else 0.0
@@ -509,7 +518,7 @@ class AccountMove(models.Model):
         }
         sold_total = sum(sold.values())
         if not sold or base <= 0:
-            return [], line_values
+            return [], line_values, base
         factor = min(base / sold_total, 1.0)
         earnings = self.env["loyalty.points.program"]._compute_earnings(
             self.partner_id,
@@ -536,28 +545,40 @@ class AccountMove(models.Model):
             {program: points for program, (points, _p) in earnings.items()},
             company._loyalty_points_available_date(fields.Date.context_today(self)),
         )
-        return vals_list, line_values
+        return vals_list, line_values, base
 
-    def _loyalty_points_set_figures(self, figures, line_values=None):
+    def _loyalty_points_sale_price(self):
+        """What the customer paid for this invoice by other means than points,
+        untaxed, in the company currency: the earning base its booking computed
+        (``loyalty_points_base``). The deferred revenue method allocates it
+        between the goods and the points."""
+        self.ensure_one()
+        return self.loyalty_points_base
+
+    def _loyalty_points_set_figures(self, figures, line_values=None, bases=None):
         """Store the loyalty figures of documents ({move: (account, date,
-        amount, fully credited)}) and of their lines ({line: {field: value}},
-        see ``account.move.line._loyalty_points_update_sql``) in one statement,
+        amount, fully credited)}), the earning base of those just booked
+        (``bases``: {move: base}; the others keep theirs) and the figures of
+        their lines ({line: {field: value}}, see
+        ``account.move.line._loyalty_points_update_sql``) in one statement,
         bypassing write(): the ledger's bookkeeping, not accounting data (a
         write would run the accounting checks of posted entries)."""
         names = FIGURES
+        bases = bases or {}
         updates = []
         if line_values:
             updates.append(self.env["account.move.line"]._loyalty_points_update_sql(line_values))
         if figures:
-            self.flush_model(names)
+            self.flush_model([*names, "loyalty_points_base"])
             rows = SQL(", ").join(
                 SQL(
-                    "(%s, %s::int, %s::date, %s::numeric, %s::bool)",
+                    "(%s, %s::int, %s::date, %s::numeric, %s::bool, %s::float8)",
                     move.id,
                     account.id or None,
                     day or None,
                     amount,
                     refunded,
+                    bases.get(move),
                 )
                 for move, (account, day, amount, refunded) in figures.items()
             )
@@ -569,8 +590,9 @@ class AccountMove(models.Model):
                            loyalty_points_account_id = new.account_id,
                            loyalty_points_date = new.day,
                            loyalty_points_amount = new.amount,
-                           loyalty_points_refunded = new.refunded
-                      FROM (VALUES %s) AS new(id, account_id, day, amount, refunded)
+                           loyalty_points_refunded = new.refunded,
+                           loyalty_points_base = COALESCE(new.base, move.loyalty_points_base)
+                      FROM (VALUES %s) AS new(id, account_id, day, amount, refunded, base)
                      WHERE move.id = new.id
                     """,
                     rows,
@@ -595,6 +617,12 @@ class AccountMove(models.Model):
                 values = [fields.Date.to_date(day) or False for day in values]
             cache.update(moves, self._fields[name], values)
         cache.update(moves, self._fields["loyalty_points_booked"], [True] * len(moves))
+        if bases:
+            cache.update(
+                self.browse(move.id for move in bases),
+                self._fields["loyalty_points_base"],
+                list(bases.values()),
+            )
 
     # ------------------------------------------------------------------
     # credit notes and cancellations

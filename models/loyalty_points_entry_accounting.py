@@ -4,7 +4,6 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import earning_base
 from ..tools.revenue import allocated_to_points, standalone_price
 
 _logger = logging.getLogger(__name__)
@@ -76,45 +75,23 @@ class LoyaltyPointsEntry(models.Model):
     def _loyalty_points_sale_prices(self):
         """{sale document: price} for the sources of these entries: the untaxed
         amount the customer paid for the sale by other means than points, in
-        the company currency. The deferred revenue method allocates it between
-        the goods and the points. Hook: another channel adds its documents::
+        the company currency, as the document's booking valued it (its
+        ``_loyalty_points_sale_price``: a POS order, an invoice). The deferred
+        revenue method allocates it between the goods and the points. Hook:
+        another channel adds its documents::
 
             def _loyalty_points_sale_prices(self):
                 prices = super()._loyalty_points_sale_prices()
-                for invoice in self.invoice_id:
-                    prices[invoice] = ...  # untaxed, less what points paid
+                for document in self.my_document_id:
+                    prices[document] = ...  # untaxed, less what points paid
                 return prices
         """
+        sources = {entry._loyalty_points_source() for entry in self.sudo()}
         return {
-            order: self._loyalty_points_pos_order_price(order) for order in self.sudo().pos_order_id
+            source: source._loyalty_points_sale_price()
+            for source in sources
+            if source is not None and hasattr(source, "_loyalty_points_sale_price")
         }
-
-    @api.model
-    def _loyalty_points_pos_order_price(self, order):
-        """What the customer paid for a POS order by other means than points,
-        untaxed, in the company currency, as the server values it: the earning
-        base (``tools.earning_base``, taxes included) times the untaxed share
-        of the lines sold."""
-        company = order.session_id.config_id.company_id or order.company_id
-        values = {line: line._compute_amount_line_all() for line in order.lines}
-        sold = [value for line, value in values.items() if not line.refunded_orderline_id]
-        sold_incl = sum(value["price_subtotal_incl"] for value in sold)
-        sold_excl = sum(value["price_subtotal"] for value in sold)
-        refunded = sum(
-            value["price_subtotal_incl"]
-            for line, value in values.items()
-            if line.refunded_orderline_id
-        )
-        points = order.payment_ids.filtered("payment_method_id.is_loyalty_points")
-        base = earning_base(
-            sold_incl,
-            refunded,
-            sum((order.payment_ids - points).mapped("amount")),
-            sum(points.mapped("amount")),
-        )
-        price = base * sold_excl / sold_incl if sold_incl else 0.0
-        day = order.loyalty_points_date or fields.Date.context_today(self, order.date_order)
-        return order.currency_id._convert(price, company.currency_id, company, day)
 
     @api.model
     def _loyalty_points_pos_settled_sql(self, entry, reversed_entry):

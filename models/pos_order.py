@@ -303,7 +303,8 @@ class PosOrder(models.Model):
         :return: dict: ``lines`` {line: amount}, ``sale_total`` (lines that are
             not refunds of earlier lines), ``refund_total``, ``refund_credit``
             (what the refund lines give back that may pay for this order's
-            sales: see :meth:`_loyalty_points_refund_credit`), ``paid_points``
+            sales: see :meth:`_loyalty_points_refund_credit`), ``sale_untaxed``
+            (the ``sale_total`` lines without their taxes), ``paid_points``
             (points payments, negative when points are given back),
             ``paid_other`` and ``base`` (see ``tools.earning_base``).
         """
@@ -311,15 +312,18 @@ class PosOrder(models.Model):
         rate = self.env["res.currency"]._get_conversion_rate(
             self.currency_id, company.currency_id, company, day
         )
-        lines = {
-            line: line._compute_amount_line_all()["price_subtotal_incl"] * rate
-            for line in self.lines
-        }
+        values = {line: line._compute_amount_line_all() for line in self.lines}
+        lines = {line: value["price_subtotal_incl"] * rate for line, value in values.items()}
         refunds = {line: amount for line, amount in lines.items() if line.refunded_orderline_id}
         points_methods = self.payment_ids.filtered("payment_method_id.is_loyalty_points")
         amounts = {
             "lines": lines,
             "sale_total": sum(a for line, a in lines.items() if line not in refunds),
+            "sale_untaxed": sum(
+                value["price_subtotal"] * rate
+                for line, value in values.items()
+                if line not in refunds
+            ),
             "refund_total": sum(refunds.values()),
             "refund_credit": self._loyalty_points_refund_credit(account, refunds),
             "paid_points": sum(points_methods.mapped("amount")) * rate,
@@ -332,6 +336,21 @@ class PosOrder(models.Model):
             amounts["paid_points"],
         )
         return amounts
+
+    def _loyalty_points_sale_price(self):
+        """What the customer paid for this order by other means than points,
+        untaxed, in the company currency, as its booking valued it: the earning
+        base of :meth:`_loyalty_points_amounts` (taxes included) times the
+        untaxed share of the lines sold. The deferred revenue method allocates
+        it between the goods and the points."""
+        self.ensure_one()
+        company = self.session_id.config_id.company_id or self.company_id
+        day = self.loyalty_points_date or fields.Date.context_today(self, self.date_order)
+        amounts = self._loyalty_points_amounts(company, day, self.loyalty_points_account_id)
+        if not amounts["sale_total"]:
+            return 0.0
+        price = amounts["base"] * amounts["sale_untaxed"] / amounts["sale_total"]
+        return company.currency_id.round(price)
 
     # ------------------------------------------------------------------
     # what the order asks the ledger for

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import BaseCase, new_test_user, tagged
 
 from ..tools.revenue import allocated_to_points, released_share, standalone_price
-from .common import LoyaltyPointsPosCommon
+from .common import LoyaltyPointsInvoiceHelpers, LoyaltyPointsPosCommon
 
 
 @tagged("post_install", "-at_install")
@@ -35,7 +35,7 @@ class TestRevenueTools(BaseCase):
 
 
 @tagged("post_install", "-at_install")
-class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon):
+class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon, LoyaltyPointsInvoiceHelpers):
     """The deferred revenue method (IFRS 15 / ASC 606) of points in the books,
     through real POS orders, session closings and the posting job."""
 
@@ -291,6 +291,31 @@ class TestAccountingDeferredRevenue(LoyaltyPointsPosCommon):
             self._post()
         # 500 x 95 / 595
         self.assertEqual(self._pools().deferred_amount, 79.83)
+
+    def test_invoice_earning_defers_its_price(self):
+        """A paid invoice's points are priced like a POS order's: the untaxed
+        amount its booking earned on, not nothing."""
+        self.company.loyalty_points_invoice_earning = True
+        self._setup_invoicing()
+        # 10 x 110 with 10 % tax included: 1,000 untaxed, 1,100 paid
+        invoice = self._invoice(self.anna, [(self.product_a, 10, 110.0, self.taxes["tax10"])])
+        self.assertEqual((invoice.amount_untaxed, invoice.amount_total), (1000.0, 1100.0))
+        self._pay(invoice)
+        self.assertEqual(invoice.loyalty_points_earned, 100)
+        lot = invoice.loyalty_points_entry_ids.filtered(lambda e: e.kind == "earn")
+        self.assertEqual(lot.points, 100)
+        self._post()
+        # SSP 100 x 1.00 x 95 % = 95; 1,000 x 95 / (1,000 + 95) = 86.7580 -> 86.76
+        self.assertAlmostEqual(lot.deferred_amount, 1000 * 95 / 1095)
+        self.assertRecordValues(
+            self._pools(),
+            [{"issued_points": 100, "deferred_amount": 86.76, "liability_amount": 86.76}],
+        )
+        self.assertEqual(
+            self._lines(self._moves("posting")),
+            {(self.deferral, "debit"): 86.76, (self.liability, "credit"): 86.76},
+        )
+        self._assert_ties_out(86.76)
 
     def test_bonus_and_adjustment_are_a_marketing_expense_at_ssp(self):
         self._opening(self.anna, (200, False))
