@@ -585,6 +585,7 @@ class LoyaltyPointsImport(models.TransientModel):
     def _problems_imported_elsewhere(self):
         """A customer who got opening figures from another file already."""
         self.env["loyalty.points.opening"].flush_model(["import_key", "account_id", "source"])
+        Entry = self.env["loyalty.points.entry"]
         rows = self._fetch(
             """
             SELECT DISTINCT ON (row.line) row.line, opening.source, opening.date
@@ -597,8 +598,9 @@ class LoyaltyPointsImport(models.TransientModel):
           ORDER BY row.line, opening.id
             """,
             company=self.company_id.id,
-            own=f"import:{self._import_ref()}:%",
-            odoo=f"import:{ODOO_CARD_IMPORT}:%",
+            # the keys of this file's rows and of Odoo cards
+            own=Entry._key("import", self._import_ref(), "%"),
+            odoo=Entry._key("import", ODOO_CARD_IMPORT, "%"),
         )
         return [
             (
