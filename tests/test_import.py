@@ -37,6 +37,15 @@ class TestImport(LoyaltyPointsCommon):
             {"name": "Vera Georgieva", "phone": "+359 88 123 4567"}
         )
         cls.expiry = date(2031, 1, 31)
+        # a POS manager who may also create contacts (Odoo's Contact Creation):
+        # the one who may have the missing customers created
+        cls.contact_manager = new_test_user(
+            cls.env,
+            login="lp_contact_manager",
+            groups="base.group_user,point_of_sale.group_pos_manager,base.group_partner_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
 
     # ------------------------------------------------------------------
     # helpers
@@ -356,7 +365,7 @@ class TestImport(LoyaltyPointsCommon):
             self._import(wizard)
         self.assertFalse(self._entries())
 
-    @users("lp_manager")
+    @users("lp_contact_manager")
     def test_create_missing_customers(self):
         text = HEADER + (
             "N-1,nina@example.com,089 999 0000,Nina Petkova,60,,,,\n"
@@ -379,6 +388,29 @@ class TestImport(LoyaltyPointsCommon):
         )
         wizard.action_check()
         self.assertEqual(self._problems(wizard), [(3, "The same customer as row 2.")])
+
+    @users("lp_manager")
+    def test_create_missing_customers_needs_contact_creation(self):
+        text = HEADER + "N-1,nina@example.com,,Nina Petkova,60,,,,\nC-1001,,,,10,,,,\n"
+        partners = self.env["res.partner"].sudo().search_count([])
+        wizard = self._wizard(text, create_missing=True)
+        background = patch.object(
+            type(self.env["loyalty.points.import"]), "_import_background_rows", 1
+        )
+        with self.assertRaisesRegex(AccessError, "Contact Creation"):
+            wizard.action_check()
+        with self.assertRaisesRegex(AccessError, "Contact Creation"):
+            self._import(wizard)
+        # nor is it queued for the background job
+        with background, self.assertRaisesRegex(AccessError, "Contact Creation"):
+            wizard.action_import()
+        self.assertEqual(wizard.state, "draft")
+        self.assertFalse(self._entries())
+        self.assertFalse(self.env["loyalty.points.opening"].search([]))
+        self.assertEqual(self.env["res.partner"].sudo().search_count([]), partners)
+        # without creating customers, the same manager imports what the file finds
+        self._import(self._wizard(HEADER + "C-1001,,,,10,,,,\n"))
+        self.assertEqual(self._account(self.customer).balance, 10)
 
     @users("lp_manager")
     def test_phone_finds_mobile_and_landline(self):
@@ -478,7 +510,7 @@ class TestImport(LoyaltyPointsCommon):
         self.assertEqual(wizard.state, "done")
         self.assertEqual(self._account(self.vera).balance, 30)
 
-    @users("lp_manager")
+    @users("lp_contact_manager")
     def test_template_imports(self):
         action = self.env["loyalty.points.import"].create({}).action_download_template()
         self.assertEqual(action["type"], "ir.actions.act_url")

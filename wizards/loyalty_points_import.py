@@ -350,7 +350,8 @@ class LoyaltyPointsImport(models.TransientModel):
 
     def _check_rights(self):
         """Only a POS manager imports, into one of their companies, a wizard
-        they made."""
+        they made; the missing customers are created only by one who may
+        create contacts (Odoo's Contact Creation right)."""
         user = self.env.user
         if not self.env.su and not user.has_group("point_of_sale.group_pos_manager"):
             raise AccessError(
@@ -366,6 +367,17 @@ class LoyaltyPointsImport(models.TransientModel):
                 )
             )
         self.env["loyalty.points.account"].check_access("write")
+        if self.create_missing and self.source == "file":
+            try:
+                self.env["res.partner"].check_access("create")
+            except AccessError as error:
+                raise AccessError(
+                    self.env._(
+                        "You cannot create contacts, so the import cannot create the missing "
+                        "customers: ask for the Contact Creation right, or untick Create "
+                        "Missing Customers."
+                    )
+                ) from error
 
     def _goes_to_background(self):
         if self.env.context.get("loyalty_points_import_now"):

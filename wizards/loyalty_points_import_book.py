@@ -44,7 +44,8 @@ class LoyaltyPointsImport(models.TransientModel):
             self.env.invalidate_all()
 
     def _create_customers(self, lines):
-        """Create the customers no row of ``lines`` found (``create_missing``)."""
+        """Create the customers no row of ``lines`` found (``create_missing``),
+        with the user's own rights (:meth:`_check_rights`)."""
         if not self.create_missing or self.source != "file":
             return
         rows = self._fetch(
@@ -58,7 +59,6 @@ class LoyaltyPointsImport(models.TransientModel):
             return
         partners = (
             self.env["res.partner"]
-            .sudo()
             .with_context(
                 tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
             )
