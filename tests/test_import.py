@@ -635,6 +635,27 @@ class TestImportRpc(HttpCase, LoyaltyPointsCase):
             self._refused(access, method, [[forged]])
         self.assertFalse(self._booked())
 
+    def test_forged_file_digest(self):
+        """The digest is the file's: set over RPC, it is refused, and the
+        file imported before is recognised whatever its wizard."""
+        self.authenticate("lp_rpc_manager", "lp_rpc_manager")
+        now = {"context": {"loyalty_points_import_now": True}}
+        self._call("loyalty.points.import", "action_import", [[self.wizard.id]], now)
+        self.assertEqual(self._booked(), 1)
+        access = "odoo.exceptions.AccessError"
+        self._refused(access, "create", [{"file": self.file, "file_digest": "forged"}])
+        again = self._call(
+            "loyalty.points.import", "create", [{"file": self.file, "filename": "again.csv"}]
+        )
+        self._refused(access, "write", [[again], {"file_digest": "forged"}])
+        self._refused(access, "write", [[again], {"file": self.file, "file_digest": "forged"}])
+        self._call("loyalty.points.import", "action_import", [[again]], now)
+        self.assertRecordValues(
+            self.env["loyalty.points.import"].browse(again),
+            [{"state": "done", "row_count": 0, "skipped_count": 1}],
+        )
+        self.assertEqual(self._booked(), 1)
+
     def test_forged_source_and_program(self):
         self.authenticate("lp_rpc_manager", "lp_rpc_manager")
         self._refused(

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_amount, formatLang
 
-from ..tools import POINTS_DIGITS
+from ..tools import POINTS_DIGITS, check_protected_fields
 from ..tools.import_file import (
     MATCH_FIELDS,
     ImportFileError,
@@ -79,6 +79,9 @@ class LoyaltyPointsImport(models.TransientModel):
     _import_background_rows = 20000
     # Problems kept for the owner to read (all are counted).
     _import_listed_problems = 1000
+    # Fields computed from the file, never set (tools.guard.check_protected_fields):
+    # the digest makes the keys that recognise a file imported before.
+    _loyalty_points_protected_fields = ("file_digest",)
 
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
@@ -237,6 +240,15 @@ class LoyaltyPointsImport(models.TransientModel):
     def _check_conversion_rate(self):
         if any(wizard.conversion_rate <= 0 for wizard in self):
             raise ValidationError(self.env._("The conversion rate must be positive."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_fields(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, [vals])
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # actions
