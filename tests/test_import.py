@@ -248,6 +248,70 @@ class TestImport(LoyaltyPointsCommon):
         self.assertFalse(program.active)
         self.assertLedgerConsistent(account)
 
+    @users("lp_manager")
+    def test_odoo_cards_of_customers_the_company_sees_once(self):
+        """A program of no company: each card becomes points once, in the
+        first company that converts it, and only for a customer that company
+        sees (a customer of another company is left out)."""
+        other_company = (
+            self.env["res.company"]
+            .sudo()
+            .create({"name": "Second Salon", "country_id": self.env.ref("base.bg").id})
+        )
+        other_manager = new_test_user(
+            self.env(su=True),
+            login="lp_second_manager",
+            groups="base.group_user,point_of_sale.group_pos_manager",
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+        )
+        program = (
+            self.env["loyalty.program"]
+            .sudo()
+            .create(
+                {
+                    "name": "Shared Club",
+                    "program_type": "loyalty",
+                    "company_id": False,
+                    "currency_id": self.company.currency_id.id,
+                }
+            )
+        )
+        theirs = (
+            self.env["res.partner"]
+            .sudo()
+            .create({"name": "Their Customer", "company_id": other_company.id})
+        )
+        self.env["loyalty.card"].sudo().create(
+            [
+                {"program_id": program.id, "partner_id": self.customer.id, "points": 40},
+                {"program_id": program.id, "partner_id": theirs.id, "points": 70},
+            ]
+        )
+
+        def convert(env):
+            wizard = env["loyalty.points.import"].create(
+                {"source": "odoo_loyalty", "odoo_program_id": program.id}
+            )
+            self._import(wizard)
+            return wizard
+
+        # this company first: its (shared) customer; the other company's is left out
+        self.assertRecordValues(
+            convert(self.env),
+            [{"state": "done", "row_count": 1, "left_out_count": 1, "points_total": 40}],
+        )
+        # then the other company: its customer; the shared card was converted already
+        self.assertRecordValues(
+            convert(self.env(user=other_manager)),
+            [{"state": "done", "row_count": 1, "skipped_count": 1, "points_total": 70}],
+        )
+        Account = self.env["loyalty.points.account"].sudo()
+        self.assertEqual(Account.search([("partner_id", "=", theirs.id)]).company_id, other_company)
+        self.assertEqual(
+            Account.search([("partner_id", "=", self.customer.id)]).mapped("balance"), [40]
+        )
+
     # ------------------------------------------------------------------
     # files, encodings, mapping
 

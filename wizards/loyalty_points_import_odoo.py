@@ -55,14 +55,16 @@ class LoyaltyPointsImport(models.TransientModel):
         """The cards of Odoo's ``program`` with points, as rows of the table
         (the row is the card's id, its customer found already).
 
-        :return: no problems: cards without a customer or expired are left
-            out, and counted
+        :return: no problems: cards without a customer the company sees (as
+            a file's rows find them: :meth:`_partner_visible_sql`) or expired
+            are left out, and counted
         """
         today = fields.Date.context_today(self)
         default_expiry = self.company_id._loyalty_points_default_expiry(today)
         self.env["loyalty.card"].flush_model(
             ["program_id", "partner_id", "points", "expiration_date", "active"]
         )
+        self.env["res.partner"].flush_model(["active", "company_id", "commercial_partner_id"])
         self.env.cr.execute(
             SQL(
                 """
@@ -72,7 +74,7 @@ class LoyaltyPointsImport(models.TransientModel):
                        COALESCE(card.expiration_date, %(default)s::date)
                   FROM loyalty_card AS card
                   JOIN res_partner AS partner ON partner.id = card.partner_id
-                 WHERE card.program_id = %(program)s AND card.active
+                 WHERE card.program_id = %(program)s AND card.active AND %(visible)s
                    AND ROUND((card.points * %(rate)s)::numeric, %(digits)s) > 0
                    AND (card.expiration_date IS NULL OR card.expiration_date >= %(today)s)
                 """,
@@ -82,6 +84,7 @@ class LoyaltyPointsImport(models.TransientModel):
                 default=default_expiry or None,
                 program=program.id,
                 today=today,
+                visible=self._partner_visible_sql(),
             )
         )
         if not self.env.cr.rowcount:
@@ -92,11 +95,14 @@ class LoyaltyPointsImport(models.TransientModel):
             SQL(
                 """
                 SELECT COUNT(*) FROM loyalty_card AS card
+             LEFT JOIN res_partner AS partner ON partner.id = card.partner_id
                  WHERE card.program_id = %(program)s AND card.active AND card.points > 0
-                   AND (card.partner_id IS NULL OR card.expiration_date < %(today)s)
+                   AND (partner.id IS NULL OR NOT (%(visible)s)
+                        OR card.expiration_date < %(today)s)
                 """,
                 program=program.id,
                 today=today,
+                visible=self._partner_visible_sql(),
             )
         )
         self.left_out_count = self.env.cr.fetchone()[0]
