@@ -474,6 +474,27 @@ class TestRewardsAuthority(RewardsCommon):
         self.assertEqual(self._balance(self.anna), 220)
         self.assertLedgerConsistent(self._account(self.anna))
 
+    def test_forged_quantity_of_a_booked_reward_does_not_inflate_its_giveback(self):
+        order = self._take([self._line(self.reward_mask, qty=3)])
+        self.assertEqual(self._balance(self.anna), 220 - 120)
+        order.lines.with_user(self.cashier).write({"qty": 1})
+        refund = self._refund_reward(order, order.lines, qty=1)
+        self.assertEqual(refund.loyalty_points_entry_ids.points, 40, "a third of 120")
+        self.assertEqual(self._balance(self.anna), 220 - 80)
+        self.assertLedgerConsistent(self._account(self.anna))
+
+    def test_forged_quantity_of_past_rewards_does_not_reset_the_limit(self):
+        self.reward_mask.write({"limit_qty": 2, "limit_period": "month"})
+        first = self._take([self._line(self.reward_mask, qty=2)])
+        first.lines.with_user(self.cashier).write({"qty": 0})
+        second = self._take([self._line(self.reward_mask)])
+        self.assertFalse(second.loyalty_points_entry_ids)
+        self.assertEqual(self._balance(self.anna), 220 - 80)
+        self.assertIn(
+            "the limit of 2 per customer (month) is reached: 2 taken already",
+            self._activities(self._account(self.anna)).note,
+        )
+
     def test_a_reward_line_with_a_negative_quantity_without_refund(self):
         order = self._take([self._line(self.reward_massage, qty=-1)])
         self._assert_refused_here(order, "with a positive quantity")
