@@ -500,6 +500,18 @@ class TestRewardsAuthority(RewardsCommon):
         self._assert_refused_here(order, "with a positive quantity")
         self.assertFalse(order.loyalty_points_entry_ids, "no points back, no return earning")
 
+    def test_a_priced_return_that_names_a_reward_takes_the_earned_points_back(self):
+        self._take([(self.product_a, 3)], customer=self.boris)
+        self.assertEqual(self._balance(self.boris), 30)
+        ret = self._take(
+            [self._line(self.reward_mask, qty=-1, product=self.product_a, discount=0)],
+            customer=self.boris,
+        )
+        self.assertEqual(ret.amount_total, -100, "money refunded")
+        self.assertRecordValues(ret.loyalty_points_entry_ids, [{"kind": "reversal", "points": -10}])
+        self.assertEqual(self._balance(self.boris), 20)
+        self.assertLedgerConsistent(self._account(self.boris))
+
     def test_an_unknown_reward_id_does_not_fail_the_sync(self):
         missing = self.env["loyalty.points.reward"].search([], order="id desc", limit=1).id + 1000
         order = self._take([self._line(self.reward_massage, loyalty_points_reward_id=missing)])
