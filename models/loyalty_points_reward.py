@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, date_utils, float_compare, format_date, formatLang
 
-from ..tools import POINTS_DIGITS
+from ..tools import POINTS_DIGITS, POINTS_PRECISION, round_points
 
 LIMIT_PERIODS = [
     ("day", "Day"),
@@ -170,6 +170,15 @@ class LoyaltyPointsReward(models.Model):
                 self.env._(
                     "a reward is taken with a positive quantity (here %(qty)s), never "
                     "returned without its order",
+                    qty=formatLang(self.env, qty),
+                )
+            )
+        if qty > 0 and not round_points(reward.points_cost * qty):
+            problems.append(
+                self.env._(
+                    "the claim costs 0 points once rounded (%(cost)s points per unit, "
+                    "quantity %(qty)s)",
+                    cost=formatLang(self.env, reward.points_cost, digits=POINTS_PRECISION),
                     qty=formatLang(self.env, qty),
                 )
             )

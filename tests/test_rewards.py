@@ -335,6 +335,28 @@ class TestRewards(RewardsCommon):
         self.assertEqual(boris.loyalty_points_entry_ids.points, -80)
         self.assertEqual(self._balance(self.anna), 500 - 80)
 
+    def test_a_claim_that_costs_no_points_once_rounded_is_refused(self):
+        """0.4 points x 0.01 rounds to 0.00: no redeem of 0 points (the ledger
+        refuses it and the whole booking would roll back); the rest books."""
+        sample = self.env["loyalty.points.reward"].create(
+            {"name": "Sample", "product_id": self.mask.id, "points_cost": 0.4}
+        )
+        self._opening(self.anna, (220, False))
+        order = self._take(
+            [self._line(sample, qty=0.01), (self.product_a, 1)],
+            payments=[(self.cash_pm1, 100)],
+        )
+        self.assertRecordValues(order.loyalty_points_entry_ids, [{"kind": "earn", "points": 10}])
+        self.assertFalse(order.lines.filtered("loyalty_points_reward_points"))
+        self.assertEqual(self._balance(self.anna), 230)
+        self.assertIn(
+            "the claim costs 0 points once rounded",
+            self._activities(self._account(self.anna)).note,
+        )
+        result = self._check([(sample, 0.01)])
+        self.assertFalse(result["ok"])
+        self.assertLedgerConsistent(self._account(self.anna))
+
     def test_no_customer(self):
         data = self._data([self._line(self.reward_mask)])
         order = self._sync_data(data)
