@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, date_utils, float_compare, format_date, formatLang
 
-from ..tools import POINTS_DIGITS
+from ..tools import POINTS_DIGITS, POINTS_PRECISION, round_points
 
 LIMIT_PERIODS = [
     ("day", "Day"),
@@ -173,6 +173,15 @@ class LoyaltyPointsReward(models.Model):
                     qty=formatLang(self.env, qty),
                 )
             )
+        if qty > 0 and not round_points(reward.points_cost * qty):
+            problems.append(
+                self.env._(
+                    "the claim costs 0 points once rounded (%(cost)s points per unit, "
+                    "quantity %(qty)s)",
+                    cost=formatLang(self.env, reward.points_cost, digits=POINTS_PRECISION),
+                    qty=formatLang(self.env, qty),
+                )
+            )
         if reward.tier_ids and account.tier_id not in reward.tier_ids:
             problems.append(
                 self.env._(
@@ -199,14 +208,16 @@ class LoyaltyPointsReward(models.Model):
     def _loyalty_points_taken_qty(self, account, day):
         """Units of this reward that ``account`` took in the limit period of
         ``day``, refunds deducted, from the server's record of the POS lines
-        (the points it booked on them): a refund counts in the period of the
-        reward it gives back."""
+        (the quantity it booked on them and what refunds gave back, not the
+        lines' quantity): a refund counts in the period of the reward it gives
+        back."""
         self.ensure_one()
         self.env["pos.order.line"].flush_model(
             [
                 "loyalty_points_reward_id",
                 "loyalty_points_reward_points",
-                "qty",
+                "loyalty_points_qty",
+                "loyalty_points_refunded_qty",
                 "refunded_orderline_id",
                 "order_id",
             ]
@@ -219,13 +230,14 @@ class LoyaltyPointsReward(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT COALESCE(SUM(line.qty), 0)
-                  FROM pos_order_line AS line
-                  JOIN pos_order_line AS claim
-                    ON claim.id = COALESCE(line.refunded_orderline_id, line.id)
+                SELECT COALESCE(SUM(GREATEST(
+                           COALESCE(claim.loyalty_points_qty, 0)
+                           - COALESCE(claim.loyalty_points_refunded_qty, 0), 0)), 0)
+                  FROM pos_order_line AS claim
                   JOIN pos_order AS claim_order ON claim_order.id = claim.order_id
-                 WHERE line.loyalty_points_reward_id = %(reward)s
-                   AND line.loyalty_points_reward_points <> 0
+                 WHERE claim.loyalty_points_reward_id = %(reward)s
+                   AND claim.loyalty_points_reward_points > 0
+                   AND claim.refunded_orderline_id IS NULL
                    AND claim_order.loyalty_points_account_id = %(account)s
                    %(period)s
                 """,
@@ -234,7 +246,7 @@ class LoyaltyPointsReward(models.Model):
                 period=period,
             )
         )
-        return max(float(rows[0][0]), 0.0)
+        return max(float(rows[0][0] or 0.0), 0.0)
 
     @api.model
     def _loyalty_points_available(self, account, day):

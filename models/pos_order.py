@@ -417,14 +417,13 @@ class PosOrder(models.Model):
     def _loyalty_points_return_vals(self, account, company, day, amounts):
         """Goods returned without their receipt (negative lines that refund no
         known line) take back what they would have earned, from the customer
-        of the return (the ledger caps it at what the account earned net)."""
+        of the return (the ledger caps it at what the account earned net). A
+        return line is taken back whatever reward it names: a negative
+        quantity is never a valid claim."""
         returned = [
             (line, line.product_id, -amounts["lines"][line], -line.qty)
             for line in self.lines
-            if line.qty < 0
-            and not line.refunded_orderline_id
-            and not line.loyalty_points_reward_id
-            and amounts["lines"][line] < 0
+            if line.qty < 0 and not line.refunded_orderline_id and amounts["lines"][line] < 0
         ]
         value = -min(amounts["sale_total"], 0.0)
         if not account or not returned or not value:

@@ -1,9 +1,11 @@
 from odoo import fields, models
 from odoo.tools import float_compare
 
-from ..tools import round_points
+from ..tools import POINTS_PRECISION, refund_reversal, round_points
 
 PAID_STATES = ("paid", "done", "invoiced")
+# The smallest step of points: a reward's give-back is rounded to it.
+POINTS_STEP = 10**-POINTS_PRECISION
 
 
 class PosOrder(models.Model):
@@ -137,7 +139,11 @@ class PosOrder(models.Model):
         """Give back the points of the rewards the refunded lines took, in
         proportion to the refunded quantity, lot by lot, never more than each
         reward took (the ledger caps what is left to give back), into the
-        account they came from. The refund line records them (as the ledger)."""
+        account they came from. The refund line records them (as the ledger).
+
+        Only the server's record of each reward line counts (its points, the
+        quantity that took them, what earlier refunds gave back), the same
+        arithmetic as the reversal of earned points (``tools.refund_reversal``)."""
         refunds = self.lines.filtered(
             lambda line: (
                 line.qty < 0
@@ -156,21 +162,37 @@ class PosOrder(models.Model):
         vals_list = []
         for original, lines in refunds.grouped("refunded_orderline_id").items():
             redeem = redeems.get((original.order_id, original.id))
-            if not redeem or original.qty <= 0:
+            if not redeem:
                 continue
-            share = min(-sum(lines.mapped("qty")) / original.qty, 1.0)
-            points = round_points(original.loyalty_points_reward_points * share)
-            given = redeem._prepare_reversal_vals(points, self, event="giveback", note=note)
+            qty = -sum(lines.mapped("qty"))
+            points = refund_reversal(
+                original.loyalty_points_reward_points,
+                original.loyalty_points_qty,
+                original.loyalty_points_reversed,
+                original.loyalty_points_refunded_qty,
+                qty,
+                POINTS_STEP,
+            )
+            given = (
+                redeem._prepare_reversal_vals(points, self, event="giveback", note=note)
+                if points > 0
+                else []
+            )
+            back = round_points(sum(vals["points"] for vals in given))
+            reversed_points = round_points(original.loyalty_points_reversed + back)
+            original.write(
+                {
+                    "loyalty_points_reversed": reversed_points,
+                    "loyalty_points_refunded_qty": original.loyalty_points_refunded_qty + qty,
+                }
+            )
             if not given:
                 continue  # given back already
-            back = round_points(sum(vals["points"] for vals in given))
             for line in lines:
                 line.write(
                     {
                         "loyalty_points_reward_id": original.loyalty_points_reward_id.id,
-                        "loyalty_points_reward_points": -round_points(
-                            back * line.qty / sum(lines.mapped("qty"))
-                        ),
+                        "loyalty_points_reward_points": -round_points(back * line.qty / -qty),
                     }
                 )
             vals_list += given

@@ -88,7 +88,7 @@ class PosOrder(models.Model):
                 continue
             taken[reward] += line.qty
             points = round_points(reward.points_cost * line.qty)
-            line.write({"loyalty_points_reward_points": points})
+            line.write({"loyalty_points_reward_points": points, "loyalty_points_qty": line.qty})
             vals_list += Entry._prepare_reward_vals(
                 account,
                 self,

@@ -335,6 +335,28 @@ class TestRewards(RewardsCommon):
         self.assertEqual(boris.loyalty_points_entry_ids.points, -80)
         self.assertEqual(self._balance(self.anna), 500 - 80)
 
+    def test_a_claim_that_costs_no_points_once_rounded_is_refused(self):
+        """0.4 points x 0.01 rounds to 0.00: no redeem of 0 points (the ledger
+        refuses it and the whole booking would roll back); the rest books."""
+        sample = self.env["loyalty.points.reward"].create(
+            {"name": "Sample", "product_id": self.mask.id, "points_cost": 0.4}
+        )
+        self._opening(self.anna, (220, False))
+        order = self._take(
+            [self._line(sample, qty=0.01), (self.product_a, 1)],
+            payments=[(self.cash_pm1, 100)],
+        )
+        self.assertRecordValues(order.loyalty_points_entry_ids, [{"kind": "earn", "points": 10}])
+        self.assertFalse(order.lines.filtered("loyalty_points_reward_points"))
+        self.assertEqual(self._balance(self.anna), 230)
+        self.assertIn(
+            "the claim costs 0 points once rounded",
+            self._activities(self._account(self.anna)).note,
+        )
+        result = self._check([(sample, 0.01)])
+        self.assertFalse(result["ok"])
+        self.assertLedgerConsistent(self._account(self.anna))
+
     def test_no_customer(self):
         data = self._data([self._line(self.reward_mask)])
         order = self._sync_data(data)
@@ -474,10 +496,43 @@ class TestRewardsAuthority(RewardsCommon):
         self.assertEqual(self._balance(self.anna), 220)
         self.assertLedgerConsistent(self._account(self.anna))
 
+    def test_forged_quantity_of_a_booked_reward_does_not_inflate_its_giveback(self):
+        order = self._take([self._line(self.reward_mask, qty=3)])
+        self.assertEqual(self._balance(self.anna), 220 - 120)
+        order.lines.with_user(self.cashier).write({"qty": 1})
+        refund = self._refund_reward(order, order.lines, qty=1)
+        self.assertEqual(refund.loyalty_points_entry_ids.points, 40, "a third of 120")
+        self.assertEqual(self._balance(self.anna), 220 - 80)
+        self.assertLedgerConsistent(self._account(self.anna))
+
+    def test_forged_quantity_of_past_rewards_does_not_reset_the_limit(self):
+        self.reward_mask.write({"limit_qty": 2, "limit_period": "month"})
+        first = self._take([self._line(self.reward_mask, qty=2)])
+        first.lines.with_user(self.cashier).write({"qty": 0})
+        second = self._take([self._line(self.reward_mask)])
+        self.assertFalse(second.loyalty_points_entry_ids)
+        self.assertEqual(self._balance(self.anna), 220 - 80)
+        self.assertIn(
+            "the limit of 2 per customer (month) is reached: 2 taken already",
+            self._activities(self._account(self.anna)).note,
+        )
+
     def test_a_reward_line_with_a_negative_quantity_without_refund(self):
         order = self._take([self._line(self.reward_massage, qty=-1)])
         self._assert_refused_here(order, "with a positive quantity")
         self.assertFalse(order.loyalty_points_entry_ids, "no points back, no return earning")
+
+    def test_a_priced_return_that_names_a_reward_takes_the_earned_points_back(self):
+        self._take([(self.product_a, 3)], customer=self.boris)
+        self.assertEqual(self._balance(self.boris), 30)
+        ret = self._take(
+            [self._line(self.reward_mask, qty=-1, product=self.product_a, discount=0)],
+            customer=self.boris,
+        )
+        self.assertEqual(ret.amount_total, -100, "money refunded")
+        self.assertRecordValues(ret.loyalty_points_entry_ids, [{"kind": "reversal", "points": -10}])
+        self.assertEqual(self._balance(self.boris), 20)
+        self.assertLedgerConsistent(self._account(self.boris))
 
     def test_an_unknown_reward_id_does_not_fail_the_sync(self):
         missing = self.env["loyalty.points.reward"].search([], order="id desc", limit=1).id + 1000

@@ -4,6 +4,7 @@ from .ledger import earning_base, match_credits, points_paid, refund_reversal, s
 from .phone import SMS_NUMBER_TYPES, mobile_e164
 from .points import (
     POINTS_DIGITS,
+    POINTS_PRECISION,
     points_decimals,
     points_display_digits,
     round_down,
